@@ -1,0 +1,122 @@
+import { and, desc, eq } from "drizzle-orm";
+import type { AppContext, Principal } from "../context.ts";
+import { AppError, notFound, validation } from "../errors.ts";
+import { newId } from "../ids.ts";
+import { displayPrefix, generateKey, hashKey, isWellFormedKey } from "./key-format.ts";
+import { isScope, type Scope } from "./scopes.ts";
+import { ensureUser } from "./users.ts";
+
+export interface KeyInfo {
+  id: string;
+  name: string;
+  user: string;
+  scopes: string[];
+  prefix: string;
+  createdAt: string;
+  lastUsedAt: string | null;
+  expiresAt: string | null;
+  revokedAt: string | null;
+}
+
+export interface CreateKeyInput {
+  name: string;
+  user: string;
+  scopes: string[];
+  expiresAt?: Date;
+}
+
+/** Mints a key. The plain key is in the result once and nowhere else, ever. */
+export async function createKey(ctx: AppContext, input: CreateKeyInput): Promise<KeyInfo & { key: string }> {
+  if (!input.name.trim()) throw validation("name: must not be empty");
+  if (!input.user.trim()) throw validation("user: must not be empty");
+  const unknown = input.scopes.filter((s) => !isScope(s));
+  if (unknown.length) throw validation(`scopes: unknown scope ${unknown.map((s) => `"${s}"`).join(", ")}`);
+  if (input.scopes.length === 0) throw validation("scopes: at least one scope is required");
+  if (input.expiresAt && input.expiresAt.getTime() <= Date.now()) throw validation("expiresAt: must be in the future");
+
+  const user = await ensureUser(ctx, input.user.trim());
+  const key = generateKey();
+  const row = {
+    id: newId(),
+    userId: user.id,
+    name: input.name.trim(),
+    hash: hashKey(key),
+    prefix: displayPrefix(key),
+    scopes: [...new Set(input.scopes)],
+    createdAt: new Date(),
+    expiresAt: input.expiresAt ?? null,
+  };
+  await ctx.db.insert(ctx.tables.apiKeys).values(row);
+  return { ...toInfo({ ...row, lastUsedAt: null, revokedAt: null }, user.name), key };
+}
+
+export async function listKeys(ctx: AppContext, filter: { user?: string } = {}): Promise<KeyInfo[]> {
+  const { apiKeys, users } = ctx.tables;
+  const rows = await ctx.db
+    .select({ key: apiKeys, userName: users.name })
+    .from(apiKeys)
+    .innerJoin(users, eq(users.id, apiKeys.userId))
+    .where(filter.user ? eq(users.name, filter.user) : undefined)
+    .orderBy(desc(apiKeys.createdAt));
+  return rows.map((r) => toInfo(r.key, r.userName));
+}
+
+export async function revokeKey(ctx: AppContext, id: string): Promise<KeyInfo> {
+  const { apiKeys, users } = ctx.tables;
+  const [row] = await ctx.db.select({ key: apiKeys, userName: users.name }).from(apiKeys).innerJoin(users, eq(users.id, apiKeys.userId)).where(eq(apiKeys.id, id));
+  if (!row) throw notFound(`API key ${id}`);
+  if (row.key.revokedAt) return toInfo(row.key, row.userName);
+  const revokedAt = new Date();
+  await ctx.db.update(apiKeys).set({ revokedAt }).where(eq(apiKeys.id, id));
+  return toInfo({ ...row.key, revokedAt }, row.userName);
+}
+
+/** `last_used_at` is written at most this often per key, so authentication stays a read on the hot path. */
+const LAST_USED_RESOLUTION_MS = 60_000;
+
+/**
+ * Resolves a bearer key to its principal. Every failure is the same 401 (we do not tell an attacker whether a
+ * key exists); malformed keys are refused before touching the database.
+ */
+export async function authenticate(ctx: AppContext, rawKey: string | undefined): Promise<Principal> {
+  if (!rawKey) throw new AppError("UNAUTHORIZED", "Missing API key: send Authorization: Bearer crt_…", { "WWW-Authenticate": 'Bearer realm="critique"' });
+  const invalid = () => new AppError("UNAUTHORIZED", "Invalid, expired or revoked API key", { "WWW-Authenticate": 'Bearer realm="critique", error="invalid_token"' });
+  if (!isWellFormedKey(rawKey)) throw invalid();
+
+  const { apiKeys, users } = ctx.tables;
+  const [row] = await ctx.db
+    .select({ id: apiKeys.id, scopes: apiKeys.scopes, userId: apiKeys.userId, userName: users.name, expiresAt: apiKeys.expiresAt, revokedAt: apiKeys.revokedAt, lastUsedAt: apiKeys.lastUsedAt })
+    .from(apiKeys)
+    .innerJoin(users, eq(users.id, apiKeys.userId))
+    .where(eq(apiKeys.hash, hashKey(rawKey)));
+  const now = Date.now();
+  if (!row || row.revokedAt || (row.expiresAt && row.expiresAt.getTime() <= now)) throw invalid();
+
+  if (!row.lastUsedAt || now - row.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
+    await ctx.db.update(apiKeys).set({ lastUsedAt: new Date(now) }).where(and(eq(apiKeys.id, row.id)));
+  }
+  return { userId: row.userId, userName: row.userName, keyId: row.id, scopes: row.scopes };
+}
+
+export function requireScopes(principal: Principal, required: readonly Scope[]): void {
+  const missing = required.filter((s) => !principal.scopes.includes(s) && !principal.scopes.includes("admin"));
+  if (missing.length) throw new AppError("FORBIDDEN", `API key lacks required scope: ${missing.join(", ")}`);
+}
+
+function toInfo(
+  row: { id: string; name: string; scopes: string[]; prefix: string; createdAt: Date; lastUsedAt: Date | null; expiresAt: Date | null; revokedAt: Date | null },
+  user: string,
+): KeyInfo {
+  const iso = (d: Date | null) => (d ? d.toISOString() : null);
+  return {
+    id: row.id,
+    name: row.name,
+    user,
+    scopes: row.scopes,
+    prefix: row.prefix,
+    createdAt: row.createdAt.toISOString(),
+    lastUsedAt: iso(row.lastUsedAt),
+    expiresAt: iso(row.expiresAt),
+    revokedAt: iso(row.revokedAt),
+  };
+}

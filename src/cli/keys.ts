@@ -1,0 +1,63 @@
+import type { Command } from "commander";
+import { createKey, listKeys, revokeKey } from "../auth/keys.ts";
+import { DEFAULT_SCOPES, SCOPES } from "../auth/scopes.ts";
+import { parseDuration } from "./duration.ts";
+import { fail, withContext } from "./run.ts";
+
+export function registerKeyCommands(program: Command) {
+  const keys = program.command("keys").description("Create, list and revoke crt_ API keys");
+
+  keys
+    .command("create")
+    .description("Mint a key and print it once (it is stored only as a hash)")
+    .requiredOption("--name <name>", "a label for the key, e.g. the orchestrator using it")
+    .option("--scopes <list>", `comma-separated scopes (${SCOPES.join(", ")})`, DEFAULT_SCOPES.join(","))
+    .option("--user <user>", "the user the key acts as (created if new)", "default")
+    .option("--expires-in <duration>", "expiry, e.g. 30d, 12h, 2w, 1y")
+    .option("--json", "print JSON: {id, key, name, user, scopes, prefix, createdAt, expiresAt, …}")
+    .action((opts: { name: string; scopes: string; user: string; expiresIn?: string; json?: boolean }) =>
+      withContext(async (ctx) => {
+        let expiresAt: Date | undefined;
+        if (opts.expiresIn !== undefined) {
+          const ms = parseDuration(opts.expiresIn);
+          if (ms === undefined) fail(`--expires-in: expected a duration like 30d, 12h, 2w or 1y, got "${opts.expiresIn}"`);
+          expiresAt = new Date(Date.now() + ms);
+        }
+        const scopes = opts.scopes.split(",").map((s) => s.trim()).filter(Boolean);
+        const created = await createKey(ctx, { name: opts.name, user: opts.user, scopes, expiresAt });
+        if (opts.json) return console.log(JSON.stringify(created));
+        console.log(created.key);
+        console.error(`Created key ${created.id} "${created.name}" for user ${created.user} with scopes ${created.scopes.join(", ")}${created.expiresAt ? `, expires ${created.expiresAt}` : ""}.`);
+        console.error("This is the only time the key is shown: store it now.");
+      }),
+    );
+
+  keys
+    .command("list")
+    .description("List keys (never the keys themselves)")
+    .option("--user <user>", "only this user's keys")
+    .option("--json", "print a JSON array of {id, name, user, scopes, prefix, createdAt, lastUsedAt, expiresAt, revokedAt}")
+    .action((opts: { user?: string; json?: boolean }) =>
+      withContext(async (ctx) => {
+        const list = await listKeys(ctx, { user: opts.user });
+        if (opts.json) return console.log(JSON.stringify(list));
+        if (list.length === 0) return console.log("No keys.");
+        for (const k of list) {
+          const state = k.revokedAt ? "revoked" : k.expiresAt && Date.parse(k.expiresAt) <= Date.now() ? "expired" : "active";
+          console.log(`${k.id}  ${k.prefix}…  ${k.user}/${k.name}  [${k.scopes.join(",")}]  ${state}  last used ${k.lastUsedAt ?? "never"}`);
+        }
+      }),
+    );
+
+  keys
+    .command("revoke")
+    .description("Revoke a key; it stops working immediately")
+    .argument("<id>", "the key id from `keys list`")
+    .option("--json", "print the revoked key as JSON")
+    .action((id: string, opts: { json?: boolean }) =>
+      withContext(async (ctx) => {
+        const revoked = await revokeKey(ctx, id);
+        console.log(opts.json ? JSON.stringify(revoked) : `Revoked ${revoked.id} (${revoked.user}/${revoked.name}).`);
+      }),
+    );
+}

@@ -1,0 +1,45 @@
+#!/usr/bin/env bun
+import { Command } from "commander";
+import pkg from "../../package.json" with { type: "json" };
+import { loadConfig } from "../config/index.ts";
+import { startServer } from "../runtime.ts";
+import { registerKeyCommands } from "./keys.ts";
+import { reportAndExit, withContext } from "./run.ts";
+
+const program = new Command()
+  .name("critique")
+  .description("Critique: merge gate, inference gateway and coding-agent API in one binary.\nConfiguration comes from environment variables (see README).")
+  .version(pkg.version)
+  .showHelpAfterError();
+
+program
+  .command("serve", { isDefault: true })
+  .description("Start the server (PORT, HOST, DATABASE_URL, REDIS_URL, … from the environment)")
+  .action(async () => {
+    try {
+      const server = await startServer(loadConfig());
+      const shutdown = (signal: string) => {
+        server.ctx.log.info({ signal }, "shutting down: draining work");
+        server.stop().then(
+          () => process.exit(0),
+          (error) => {
+            server.ctx.log.error({ err: error }, "shutdown failed");
+            process.exit(1);
+          },
+        );
+      };
+      process.once("SIGTERM", () => shutdown("SIGTERM"));
+      process.once("SIGINT", () => shutdown("SIGINT"));
+    } catch (error) {
+      reportAndExit(error);
+    }
+  });
+
+program
+  .command("migrate")
+  .description("Apply database migrations and exit")
+  .action(() => withContext(async () => console.log("Migrations applied.")));
+
+registerKeyCommands(program);
+
+await program.parseAsync(process.argv);

@@ -1,0 +1,70 @@
+import { z } from "zod";
+
+/**
+ * Every environment variable the server reads, parsed once at start-up.
+ * Nothing else in the code base reads `process.env`: it receives a `Config`.
+ */
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === "" ? undefined : v.trim()));
+
+const url = (name: string) =>
+  optionalString.refine((v) => v === undefined || URL.canParse(v), `${name} must be an absolute URL`);
+
+export const envSchema = z
+  .object({
+    PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+    HOST: z.string().min(1).default("0.0.0.0"),
+    CRITIQUE_DATA_DIR: z.string().min(1).default("./data"),
+    DATABASE_URL: optionalString,
+    REDIS_URL: url("REDIS_URL"),
+    CRITIQUE_REDIS_PREFIX: z.string().min(1).default("critique"),
+    CRITIQUE_SECRETS_ENCRYPTION_KEY: optionalString,
+    CRITIQUE_CONFIG: optionalString,
+    CRITIQUE_LLM_BASE_URL: url("CRITIQUE_LLM_BASE_URL"),
+    CRITIQUE_LLM_API_KEY: optionalString,
+    CRITIQUE_LLM_MODEL: optionalString,
+    CRITIQUE_GITHUB_APP_ID: optionalString.refine((v) => v === undefined || /^\d+$/.test(v), "must be a number"),
+    CRITIQUE_GITHUB_PRIVATE_KEY: optionalString,
+    CRITIQUE_GITHUB_WEBHOOK_SECRET: optionalString,
+    CRITIQUE_GITHUB_API_URL: z.url().default("https://api.github.com"),
+    CRITIQUE_GITHUB_URL: z.url().default("https://github.com"),
+    CRITIQUE_PUBLIC_URL: url("CRITIQUE_PUBLIC_URL"),
+    CRITIQUE_CREDITS: z.enum(["track", "enforce"]).default("track"),
+    CRITIQUE_WEBHOOK_ALLOWED_CIDRS: optionalString,
+    CRITIQUE_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+    CRITIQUE_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(30_000),
+    CRITIQUE_JOB_POLL_MS: z.coerce.number().int().min(5).default(250),
+    CRITIQUE_JOB_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
+  })
+  .superRefine((env, ctx) => {
+    // Cross-field rules: half-configured integrations are start-up errors, not runtime surprises.
+    const requireTogether = (a: keyof typeof env, b: keyof typeof env, why: string) => {
+      if (env[a] !== undefined && env[b] === undefined) ctx.addIssue({ code: "custom", path: [b], message: `is required when ${a} is set (${why})` });
+    };
+    requireTogether("CRITIQUE_GITHUB_APP_ID", "CRITIQUE_GITHUB_PRIVATE_KEY", "the App signs its JWT with it");
+    requireTogether("CRITIQUE_GITHUB_PRIVATE_KEY", "CRITIQUE_GITHUB_APP_ID", "a private key belongs to an App");
+    requireTogether("CRITIQUE_LLM_BASE_URL", "CRITIQUE_LLM_MODEL", "the upstream needs a model to call");
+    requireTogether("CRITIQUE_LLM_MODEL", "CRITIQUE_LLM_BASE_URL", "the model needs an upstream to call");
+    requireTogether("CRITIQUE_LLM_API_KEY", "CRITIQUE_LLM_BASE_URL", "the key belongs to an upstream");
+    const dbUrl = env.DATABASE_URL;
+    if (dbUrl && /^[a-z][a-z0-9+.-]*:\/\//i.test(dbUrl) && !/^(postgres|postgresql|file):/i.test(dbUrl)) {
+      ctx.addIssue({ code: "custom", path: ["DATABASE_URL"], message: "must be a postgres:// URL, a file: URL or a file path" });
+    }
+  });
+
+export type Env = z.output<typeof envSchema>;
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+/** Parses the environment; the first problem becomes one line that names the variable. */
+export function parseEnv(source: Record<string, string | undefined>): Env {
+  const result = envSchema.safeParse(source);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const variable = issue.path.join(".") || "environment";
+  throw new ConfigError(`${variable}: ${issue.message}`);
+}

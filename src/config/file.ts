@@ -1,0 +1,48 @@
+import { z } from "zod";
+
+/** The optional YAML file named by CRITIQUE_CONFIG: providers, models with prices, review settings. */
+const providerSchema = z.strictObject({
+  id: z.string().min(1),
+  baseUrl: z.url(),
+  /** The upstream key itself, or `env:NAME` to read it from the environment at start-up. */
+  apiKey: z.string().optional(),
+  timeoutMs: z.number().int().positive().default(60_000),
+  /** Whether callers may send their own upstream key for this provider (BYOK). */
+  allowByok: z.boolean().default(false),
+});
+
+const modelSchema = z.strictObject({
+  id: z.string().min(1),
+  /** Ordered upstream targets: the first is preferred, later ones are fallbacks. */
+  targets: z
+    .array(z.strictObject({ provider: z.string().min(1), model: z.string().min(1) }))
+    .min(1),
+  inputPricePerMillion: z.number().min(0).default(0),
+  outputPricePerMillion: z.number().min(0).default(0),
+  /** Fraction taken off the token price for keys that opted in to training retention (0.75 = 75% off). */
+  trainingDiscount: z.number().min(0).max(1).default(0),
+  contextWindow: z.number().int().positive().default(128_000),
+  maxOutputTokens: z.number().int().positive().default(8_192),
+});
+
+const reviewSchema = z.strictObject({
+  /** Model id (from `models`) the review specialists call; none means deterministic checks only. */
+  model: z.string().min(1).optional(),
+  /** Credits charged per review run, on top of model tokens. */
+  costPerRun: z.number().min(0).default(1),
+  confidenceFloor: z.number().min(0).max(1).default(0.5),
+  timeoutMs: z.number().int().positive().default(600_000),
+});
+
+export const configFileSchema = z.strictObject({
+  providers: z.array(providerSchema).default([]),
+  models: z.array(modelSchema).default([]),
+  review: reviewSchema.default(reviewSchema.parse({})),
+  /** Later surfaces (policy, checkpoint…) add their sections here. */
+  policy: z.record(z.string(), z.unknown()).optional(),
+  checkpoint: z.record(z.string(), z.unknown()).optional(),
+});
+
+export type ConfigFile = z.output<typeof configFileSchema>;
+export type ProviderConfig = z.output<typeof providerSchema>;
+export type ModelConfig = z.output<typeof modelSchema>;

@@ -1,0 +1,99 @@
+import { Database } from "bun:sqlite";
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import { SQL } from "bun";
+import type { BunSQLiteDatabase } from "drizzle-orm/bun-sqlite";
+import { drizzle as drizzleSqlite } from "drizzle-orm/bun-sqlite";
+import { migrate as migrateSqlite } from "drizzle-orm/bun-sqlite/migrator";
+import { drizzle as drizzlePg } from "drizzle-orm/bun-sql";
+import { migrate as migratePg } from "drizzle-orm/bun-sql/migrator";
+import { sql } from "drizzle-orm";
+import * as pgSchema from "../../db/pg.ts";
+import * as sqliteSchema from "../../db/sqlite.ts";
+import type { Config } from "../config/index.ts";
+import { assetPath } from "../paths.ts";
+import { Mutex } from "./mutex.ts";
+
+export type Tables = typeof sqliteSchema;
+/** The one database type services see; see db/columns.ts for why the Postgres instance shares it. */
+export type Db = BunSQLiteDatabase<Tables>;
+
+export interface Database_ {
+  db: Db;
+  /** The dialect's table objects, typed alike (see db/columns.ts). */
+  tables: Tables;
+  dialect: "sqlite" | "postgres";
+  /** Runs `fn` atomically. Keep bodies short and free of non-database I/O. */
+  transaction<T>(fn: (tx: Db) => Promise<T>): Promise<T>;
+  migrate(): Promise<void>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+export type { Database_ as DatabaseHandle };
+
+export function openDatabase(config: Config["database"]): Database_ {
+  return config.dialect === "postgres" ? openPostgres(config.url) : openSqlite(config.path);
+}
+
+function openSqlite(path: string): Database_ {
+  if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+  const client = new Database(path, { create: true, strict: true });
+  client.run("PRAGMA journal_mode = WAL");
+  client.run("PRAGMA busy_timeout = 5000");
+  client.run("PRAGMA foreign_keys = ON");
+  client.run("PRAGMA synchronous = NORMAL");
+  const db = drizzleSqlite({ client, schema: sqliteSchema });
+  // bun:sqlite is synchronous and drizzle's SQLite transactions cannot await. One connection serves the whole
+  // process, so an async transaction is BEGIN IMMEDIATE … COMMIT serialized by a mutex.
+  const mutex = new Mutex();
+  return {
+    db,
+    tables: sqliteSchema,
+    dialect: "sqlite",
+    transaction: (fn) =>
+      mutex.run(async () => {
+        client.run("BEGIN IMMEDIATE");
+        try {
+          const result = await fn(db);
+          client.run("COMMIT");
+          return result;
+        } catch (error) {
+          client.run("ROLLBACK");
+          throw error;
+        }
+      }),
+    migrate: async () => migrateSqlite(db, { migrationsFolder: assetPath("db/migrations", "sqlite") }),
+    ping: async () => {
+      client.query("SELECT 1").get();
+    },
+    close: async () => client.close(),
+  };
+}
+
+function openPostgres(url: string): Database_ {
+  const client = new SQL(url, { max: 20, idleTimeout: 30, connectionTimeout: 5 });
+  const db = drizzlePg({ client, schema: pgSchema }) as unknown as Db;
+  return {
+    db,
+    tables: pgSchema as unknown as Tables,
+    dialect: "postgres",
+    transaction: (fn) => (db as unknown as ReturnType<typeof drizzlePg>).transaction((tx) => fn(tx as unknown as Db)),
+    migrate: async () => {
+      // Two processes starting together must not both run the same migration.
+      const conn = await client.reserve();
+      try {
+        await conn`SELECT pg_advisory_lock(727274)`;
+        await migratePg(drizzlePg({ client: conn as unknown as SQL }), { migrationsFolder: assetPath("db/migrations", "pg") });
+      } finally {
+        await conn`SELECT pg_advisory_unlock(727274)`.catch(() => undefined);
+        conn.release();
+      }
+    },
+    ping: async () => {
+      await client`SELECT 1`;
+    },
+    close: async () => client.close(),
+  };
+}
+
+export { sql };

@@ -1,0 +1,86 @@
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type BinaryServer, ensureBinary, runCli, startBinary } from "./helpers/binary.ts";
+import { createBackends, type TestBackends } from "./helpers/databases.ts";
+
+// The compiled binary, started from an empty directory with no node_modules: everything it needs is inside.
+let cwd: string;
+let backends: TestBackends;
+let env: Record<string, string>;
+let server: BinaryServer;
+
+beforeAll(async () => {
+  await ensureBinary();
+  cwd = mkdtempSync(join(tmpdir(), "critique-bin-"));
+  backends = await createBackends();
+  // Let the binary choose its default data dir (./data) when running on SQLite.
+  env = { ...backends.env, CRITIQUE_LOG_LEVEL: "info" };
+  delete env.CRITIQUE_DATA_DIR;
+  server = await startBinary(cwd, env);
+}, 60_000);
+
+afterAll(async () => {
+  await server?.stop();
+  await backends?.dispose();
+  rmSync(cwd, { recursive: true, force: true });
+});
+
+test("serves /healthz from an empty directory", async () => {
+  expect(readdirSync(cwd)).not.toContain("node_modules");
+  const res = await fetch(`${server.url}/healthz`);
+  expect(res.status).toBe(200);
+  expect(await res.json()).toEqual({ status: "ok" });
+});
+
+test("serves the OpenAPI document", async () => {
+  const res = await fetch(`${server.url}/api/docs/openapi.json`);
+  expect(res.status).toBe(200);
+  const doc = (await res.json()) as { openapi: string; paths: Record<string, unknown> };
+  expect(doc.openapi).toStartWith("3.1");
+  expect(Object.keys(doc.paths)).toContain("/api/v1/me");
+});
+
+test("a key minted by its own CLI works on an authenticated route, and stops working once revoked", async () => {
+  const created = await runCli(["keys", "create", "--name", "smoke", "--user", "carol", "--scopes", "read:reviews", "--json"], cwd, env);
+  expect(created.code).toBe(0);
+  const key = JSON.parse(created.stdout) as { id: string; key: string; user: string; scopes: string[] };
+  expect(key.key).toMatch(/^crt_[0-9A-Za-z]{38}$/);
+  expect(key.user).toBe("carol");
+
+  const me = await fetch(`${server.url}/api/v1/me`, { headers: { authorization: `Bearer ${key.key}` } });
+  expect(me.status).toBe(200);
+  expect(((await me.json()) as { user: { name: string } }).user.name).toBe("carol");
+
+  const list = await runCli(["keys", "list", "--json"], cwd, env);
+  const listed = JSON.parse(list.stdout) as { id: string; prefix: string; lastUsedAt: string | null }[];
+  const entry = listed.find((k) => k.id === key.id)!;
+  expect(Object.keys(entry).sort()).toEqual(["createdAt", "expiresAt", "id", "lastUsedAt", "name", "prefix", "revokedAt", "scopes", "user"]);
+  expect(entry.lastUsedAt).not.toBeNull();
+  expect(list.stdout).not.toContain(key.key);
+
+  expect((await runCli(["keys", "revoke", key.id], cwd, env)).code).toBe(0);
+  const after = await fetch(`${server.url}/api/v1/me`, { headers: { authorization: `Bearer ${key.key}` } });
+  expect(after.status).toBe(401);
+});
+
+test("--help works on every command", async () => {
+  for (const args of [["--help"], ["serve", "--help"], ["migrate", "--help"], ["keys", "--help"], ["keys", "create", "--help"], ["keys", "list", "--help"], ["keys", "revoke", "--help"]]) {
+    const out = await runCli(args, cwd, env);
+    expect(out.code).toBe(0);
+    expect(out.stdout).toContain("Usage: critique");
+  }
+});
+
+test("an invalid variable stops start-up with one line naming it", async () => {
+  const out = await runCli(["serve"], cwd, { ...env, PORT: "not-a-port" });
+  expect(out.code).toBe(1);
+  expect(out.stderr.trim().split("\n")).toHaveLength(1);
+  expect(out.stderr).toContain("PORT");
+});
+
+test("SIGTERM exits cleanly", async () => {
+  const second = await startBinary(cwd, env);
+  expect(await second.stop("SIGTERM")).toBe(0);
+});
