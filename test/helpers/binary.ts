@@ -1,15 +1,17 @@
-import { existsSync } from "node:fs";
-import { resolve } from "node:path";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
 
-export const BINARY = resolve(import.meta.dir, "../../dist/critique");
+/** Each test process builds its own binary from the current tree, so a stale dist/ never hides a change. */
+export const BINARY = join(tmpdir(), `critique-test-bin-${process.pid}`, "critique");
+let built: Promise<string> | undefined;
 
-/** Builds dist/critique once per test process unless CI already built it. */
-export async function ensureBinary(): Promise<string> {
-  if (!existsSync(BINARY)) {
-    const proc = Bun.spawn(["bun", "run", "build"], { cwd: resolve(import.meta.dir, "../.."), stdout: "ignore", stderr: "pipe" });
+export function ensureBinary(): Promise<string> {
+  built ??= (async () => {
+    const proc = Bun.spawn(["bun", "run", "build", "--outfile", BINARY], { cwd: resolve(import.meta.dir, "../.."), stdout: "ignore", stderr: "pipe" });
     if ((await proc.exited) !== 0) throw new Error(`build failed: ${await new Response(proc.stderr).text()}`);
-  }
-  return BINARY;
+    return BINARY;
+  })();
+  return built;
 }
 
 export async function freePort(): Promise<number> {
