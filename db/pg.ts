@@ -1,4 +1,7 @@
 import { pgKit } from "./columns.ts";
 import { defineSchema } from "./schema.ts";
 
-export const { users, apiKeys, jobs, creditAccounts, creditLedger, creditReservations, instanceSettings } = defineSchema(pgKit);
+export const { users, apiKeys, jobs, creditAccounts, creditLedger, creditReservations, instanceSettings,
+  githubInstallations, githubRepositories, installationMembers, reviewRuns, reviewFindings, reviewRunHistory, pullRequestStates, githubDeliveries,
+  inferenceUsage, trainingSamples, rateLimitWindows,
+} = defineSchema(pgKit);

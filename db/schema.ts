@@ -3,6 +3,8 @@
  * Add a table here, then run `bun run db:generate` to write both migration folders.
  */
 import type { ColumnKit } from "./columns.ts";
+import { defineInferenceTables } from "./inference.ts";
+import { defineMergeGateTables } from "./merge-gate.ts";
 
 export function defineSchema(k: ColumnKit) {
   const users = k.table("users", {
@@ -26,6 +28,12 @@ export function defineSchema(k: ColumnKit) {
       lastUsedAt: k.timestamp("last_used_at"),
       expiresAt: k.timestamp("expires_at"),
       revokedAt: k.timestamp("revoked_at"),
+      /** Inference: the key opted in to training retention (its prompts are kept; it pays the discounted rate). */
+      trainingOptIn: k.bool("training_opt_in").notNull().default(false),
+      /** Inference: the model ids this key may call; null means every configured model. */
+      allowedModels: k.json<string[]>("allowed_models"),
+      /** Inference: requests per minute; null means unlimited. */
+      rpmLimit: k.int("rpm_limit"),
     },
     (t) => [k.index("api_keys_user_idx").on(t.userId)],
   );
@@ -99,7 +107,8 @@ export function defineSchema(k: ColumnKit) {
     updatedAt: k.timestamp("updated_at").notNull(),
   });
 
-  return { users, apiKeys, jobs, creditAccounts, creditLedger, creditReservations, instanceSettings };
+  const core = { users, apiKeys, jobs, creditAccounts, creditLedger, creditReservations, instanceSettings };
+  return { ...core, ...defineMergeGateTables(k, core), ...defineInferenceTables(k, core) };
 }
 
 export type Schema = ReturnType<typeof defineSchema>;

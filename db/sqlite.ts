@@ -1,4 +1,7 @@
 import { sqliteKit } from "./columns.ts";
 import { defineSchema } from "./schema.ts";
 
-export const { users, apiKeys, jobs, creditAccounts, creditLedger, creditReservations, instanceSettings } = defineSchema(sqliteKit);
+export const { users, apiKeys, jobs, creditAccounts, creditLedger, creditReservations, instanceSettings,
+  githubInstallations, githubRepositories, installationMembers, reviewRuns, reviewFindings, reviewRunHistory, pullRequestStates, githubDeliveries,
+  inferenceUsage, trainingSamples, rateLimitWindows,
+} = defineSchema(sqliteKit);

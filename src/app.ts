@@ -1,10 +1,12 @@
-import { openapi } from "@elysiajs/openapi";
 import { Elysia } from "elysia";
 import { accountRoutes } from "./account/routes.ts";
 import type { AppContext } from "./context.ts";
+import { creditRoutes } from "./credits/routes.ts";
 import { errorHandler } from "./http/errors.ts";
 import { observe } from "./http/observe.ts";
+import { apiDocs } from "./http/openapi.ts";
 import { opsRoutes, type ReadinessCheck } from "./http/ops.ts";
+import { jobRoutes } from "./jobs/routes.ts";
 import type { Metrics } from "./ops/metrics.ts";
 
 export interface AppOptions {
@@ -21,18 +23,11 @@ export function createApp(ctx: AppContext, options: AppOptions) {
   const app = new Elysia({ name: "critique" })
     .use(observe(ctx.log, options.metrics))
     .use(errorHandler(ctx.log))
-    .use(
-      openapi({
-        path: "/api/docs",
-        specPath: "/api/docs/openapi.json",
-        documentation: {
-          info: { title: "Critique API", version: "1.0.0", description: "Merge gate, inference gateway and coding-agent API behind one crt_ key family." },
-          components: { securitySchemes: { bearer: { type: "http", scheme: "bearer", description: "crt_… API key" } } },
-        },
-      }),
-    )
+    .use(apiDocs())
     .use(opsRoutes(ctx, options.metrics, options.readiness, options.beforeScrape))
-    .use(accountRoutes(ctx));
+    .use(accountRoutes(ctx))
+    .use(creditRoutes(ctx))
+    .use(jobRoutes(ctx));
   for (const plugin of options.plugins) app.use(plugin);
   return app;
 }

@@ -1,6 +1,10 @@
 import type { Config } from "./config/index.ts";
 import type { DatabaseHandle, Db, Tables } from "./db/client.ts";
+import type { GitHubApp } from "./github/index.ts";
+import type { JobScheduler } from "./jobs/scheduler.ts";
 import type { Logger } from "./log.ts";
+import type { ModelRegistry } from "./models/index.ts";
+import type { SecretBox } from "./secrets/box.ts";
 
 /** Process-wide dependencies, built once by `createContext` and handed to every service. */
 export interface AppContext {
@@ -9,6 +13,16 @@ export interface AppContext {
   db: Db;
   tables: Tables;
   log: Logger;
+  /** Encrypts and decrypts secrets at rest (AES-256-GCM, keyring from CRITIQUE_SECRETS_ENCRYPTION_KEY). */
+  secrets: SecretBox;
+  /** Background jobs: `ctx.jobs.enqueue(def, payload)` from anywhere; workers run only under `serve`. */
+  jobs: JobScheduler;
+  /** Providers and models from the config: upstream targets, `openai` clients, token prices. */
+  models: ModelRegistry;
+  /** The GitHub App (installation clients, installation lookup); undefined when no App is configured. */
+  github: GitHubApp | undefined;
+  /** Run by `closeContext` before the database closes: connections a surface opened itself (e.g. Redis). */
+  closers: (() => Promise<void>)[];
 }
 
 /** Who is calling: resolved from a `crt_` key by the auth plugin (or MCP), passed to services. */
@@ -17,6 +31,18 @@ export interface Principal {
   userName: string;
   keyId: string;
   scopes: string[];
+  /** The key's Inference API settings (set by `authenticate`; absent where a principal is built otherwise). */
+  inference?: KeyInferenceSettings;
+}
+
+/** Per-key Inference API settings, stored on the key (`critique keys create --training-opt-in --models --rpm`). */
+export interface KeyInferenceSettings {
+  /** Prompts and completions are retained as training data, and the key pays the discounted rate. */
+  trainingOptIn: boolean;
+  /** Model ids the key may call; null for every configured model. */
+  allowedModels: string[] | null;
+  /** Requests per minute; null for unlimited. */
+  rpmLimit: number | null;
 }
 
 export type ServiceContext = AppContext & { principal: Principal };

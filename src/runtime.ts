@@ -3,8 +3,14 @@ import { createApp } from "./app.ts";
 import { type Config, loadConfig } from "./config/index.ts";
 import type { AppContext } from "./context.ts";
 import { openDatabase } from "./db/client.ts";
+import { createGitHubApp } from "./github/index.ts";
+import { refreshJobMetrics } from "./jobs/metrics.ts";
+import { JobScheduler } from "./jobs/scheduler.ts";
+import { systemJobs } from "./jobs/system.ts";
 import { createLogger, type Logger } from "./log.ts";
+import { createModelRegistry } from "./models/index.ts";
 import { createMetrics } from "./ops/metrics.ts";
+import { openSecrets } from "./secrets/index.ts";
 import { plugins } from "../plugins/index.ts";
 
 /**
@@ -15,7 +21,24 @@ export async function createContext(config: Config, log: Logger = createLogger(c
   if (config.database.dialect === "sqlite") mkdirSync(config.dataDir, { recursive: true });
   const database = openDatabase(config.database);
   await database.migrate();
-  return { config, database, db: database.db, tables: database.tables, log };
+  try {
+    // A wrong encryption key stops start-up here, before anything could read or write a secret.
+    const secrets = await openSecrets(config, database, log);
+    const jobs = new JobScheduler(config, database, log).register(...systemJobs);
+    const models = createModelRegistry(config, log);
+    const github = createGitHubApp(config, log.child({ component: "github" }));
+    return { config, database, db: database.db, tables: database.tables, log, secrets, jobs, models, github, closers: [] };
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+}
+
+/** Stops job workers (draining running jobs up to `drainMs`), then closes the queue and the database. */
+export async function closeContext(ctx: AppContext, drainMs = 0): Promise<void> {
+  await ctx.jobs.stop(drainMs);
+  await Promise.allSettled(ctx.closers.splice(0).map((close) => close()));
+  await ctx.database.close();
 }
 
 export interface RunningServer {
@@ -29,9 +52,11 @@ export interface RunningServer {
 export async function startServer(config: Config = loadConfig(), log?: Logger): Promise<RunningServer> {
   const ctx = await createContext(config, log);
   const metrics = createMetrics();
-  const app = createApp(ctx, { metrics, readiness: [], beforeScrape: async () => {}, plugins: plugins(ctx) });
+  const app = createApp(ctx, { metrics, readiness: ctx.jobs.readiness(), beforeScrape: () => refreshJobMetrics(ctx, metrics), plugins: plugins(ctx) });
   const server = Bun.serve({ port: config.port, hostname: config.host, fetch: app.fetch, idleTimeout: 120 });
   const url = `http://${config.host === "0.0.0.0" ? "127.0.0.1" : config.host}:${server.port}`;
+  // Plugins registered their job types above: only now can this process run them.
+  ctx.jobs.start(ctx);
   ctx.log.info({ url, database: config.database.dialect }, "critique listening");
   let stopping: Promise<void> | undefined;
   return {
@@ -41,7 +66,7 @@ export async function startServer(config: Config = loadConfig(), log?: Logger): 
     stop: () =>
       (stopping ??= (async () => {
         await server.stop();
-        await ctx.database.close();
+        await closeContext(ctx, config.env.CRITIQUE_SHUTDOWN_TIMEOUT_MS);
         ctx.log.flush?.();
       })()),
   };

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type BinaryServer, ensureBinary, runCli, startBinary } from "./helpers/binary.ts";
 import { createBackends, type TestBackends } from "./helpers/databases.ts";
+import { docsPage, fetchOpenApiYaml, validateOpenApi } from "./helpers/openapi.ts";
 
 // The compiled binary, started from an empty directory with no node_modules: everything it needs is inside.
 let cwd: string;
@@ -42,6 +43,29 @@ test("serves the OpenAPI document", async () => {
   expect(Object.keys(doc.paths)).toContain("/api/v1/me");
 });
 
+test("serves /api/v1/openapi as valid OpenAPI 3.1 YAML", async () => {
+  const { res, doc } = await fetchOpenApiYaml(server.url);
+  expect(res.status).toBe(200);
+  expect(res.headers.get("content-type")).toStartWith("application/yaml");
+  expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(["/healthz", "/api/v1/me", "/api/v1/openapi"]));
+  const result = await validateOpenApi(doc);
+  if (!result.valid) console.error(result.errors);
+  expect(result.valid).toBe(true);
+});
+
+test("serves the docs UI and its script from inside the binary, naming no other host", async () => {
+  const { res, html, references } = await docsPage(server.url);
+  expect(res.status).toBe(200);
+  expect(html).not.toMatch(/https?:\/\//);
+  expect(references.length).toBeGreaterThan(0);
+  for (const reference of references) {
+    expect(reference).toMatch(/^\/[^/]/);
+    const asset = await fetch(`${server.url}${reference}`);
+    expect(asset.status).toBe(200);
+    expect(await asset.text()).toContain("createApiReference");
+  }
+});
+
 test("a key minted by its own CLI works on an authenticated route, and stops working once revoked", async () => {
   const created = await runCli(["keys", "create", "--name", "smoke", "--user", "carol", "--scopes", "read:reviews", "--json"], cwd, env);
   expect(created.code).toBe(0);
@@ -56,7 +80,8 @@ test("a key minted by its own CLI works on an authenticated route, and stops wor
   const list = await runCli(["keys", "list", "--json"], cwd, env);
   const listed = JSON.parse(list.stdout) as { id: string; prefix: string; lastUsedAt: string | null }[];
   const entry = listed.find((k) => k.id === key.id)!;
-  expect(Object.keys(entry).sort()).toEqual(["createdAt", "expiresAt", "id", "lastUsedAt", "name", "prefix", "revokedAt", "scopes", "user"]);
+  // DESIGN.md's documented fields are all there (later features may add more, never remove these).
+  expect(Object.keys(entry)).toEqual(expect.arrayContaining(["createdAt", "expiresAt", "id", "lastUsedAt", "name", "prefix", "revokedAt", "scopes", "user"]));
   expect(entry.lastUsedAt).not.toBeNull();
   expect(list.stdout).not.toContain(key.key);
 

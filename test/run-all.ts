@@ -46,7 +46,7 @@ for (const leg of legs) {
     continue;
   }
   console.log(`\n=== leg ${leg.name}`);
-  const proc = Bun.spawn(["bun", "test", ...process.argv.slice(2)], { env: { ...process.env, ...leg.env }, stdout: "pipe", stderr: "pipe" });
+  const proc = Bun.spawn(["bun", "test", "--timeout=30000", ...process.argv.slice(2)], { env: { ...process.env, ...leg.env }, stdout: "pipe", stderr: "pipe" });
   const collect = async (stream: ReadableStream<Uint8Array>, sink: NodeJS.WriteStream) => {
     let text = "";
     for await (const chunk of stream) {

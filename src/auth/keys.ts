@@ -1,5 +1,5 @@
-import { and, desc, eq } from "drizzle-orm";
-import type { AppContext, Principal } from "../context.ts";
+import { and, desc, eq, sql } from "drizzle-orm";
+import type { AppContext, KeyInferenceSettings, Principal } from "../context.ts";
 import { AppError, notFound, validation } from "../errors.ts";
 import { newId } from "../ids.ts";
 import { displayPrefix, generateKey, hashKey, isWellFormedKey } from "./key-format.ts";
@@ -16,9 +16,13 @@ export interface KeyInfo {
   lastUsedAt: string | null;
   expiresAt: string | null;
   revokedAt: string | null;
+  /** Inference API settings (see KeyInferenceSettings). */
+  trainingOptIn: boolean;
+  allowedModels: string[] | null;
+  rpmLimit: number | null;
 }
 
-export interface CreateKeyInput {
+export interface CreateKeyInput extends Partial<KeyInferenceSettings> {
   name: string;
   user: string;
   scopes: string[];
@@ -33,6 +37,9 @@ export async function createKey(ctx: AppContext, input: CreateKeyInput): Promise
   if (unknown.length) throw validation(`scopes: unknown scope ${unknown.map((s) => `"${s}"`).join(", ")}`);
   if (input.scopes.length === 0) throw validation("scopes: at least one scope is required");
   if (input.expiresAt && input.expiresAt.getTime() <= Date.now()) throw validation("expiresAt: must be in the future");
+  if (input.rpmLimit != null && (!Number.isSafeInteger(input.rpmLimit) || input.rpmLimit < 1)) throw validation("rpmLimit: must be a whole number of at least 1");
+  const allowedModels = input.allowedModels ? [...new Set(input.allowedModels.map((m) => m.trim()).filter(Boolean))] : null;
+  if (allowedModels?.length === 0) throw validation("allowedModels: name at least one model, or leave it out to allow every model");
 
   const user = await ensureUser(ctx, input.user.trim());
   const key = generateKey();
@@ -45,6 +52,9 @@ export async function createKey(ctx: AppContext, input: CreateKeyInput): Promise
     scopes: [...new Set(input.scopes)],
     createdAt: new Date(),
     expiresAt: input.expiresAt ?? null,
+    trainingOptIn: input.trainingOptIn ?? false,
+    allowedModels,
+    rpmLimit: input.rpmLimit ?? null,
   };
   await ctx.db.insert(ctx.tables.apiKeys).values(row);
   return { ...toInfo({ ...row, lastUsedAt: null, revokedAt: null }, user.name), key };
@@ -75,6 +85,41 @@ export async function revokeKey(ctx: AppContext, id: string): Promise<KeyInfo> {
 const LAST_USED_RESOLUTION_MS = 60_000;
 
 /**
+ * The key lookup every authenticated request makes, prepared once per database: building the query with
+ * drizzle's builder costs several times the indexed lookup itself (bench/server.ts). Still one read per request,
+ * so a revocation takes effect on the next request.
+ */
+const lookups = new WeakMap<AppContext["db"], ReturnType<typeof prepareKeyLookup>>();
+function prepareKeyLookup(ctx: AppContext) {
+  const { apiKeys, users } = ctx.tables;
+  return ctx.db
+    .select({
+      id: apiKeys.id,
+      scopes: apiKeys.scopes,
+      userId: apiKeys.userId,
+      userName: users.name,
+      expiresAt: apiKeys.expiresAt,
+      revokedAt: apiKeys.revokedAt,
+      lastUsedAt: apiKeys.lastUsedAt,
+      trainingOptIn: apiKeys.trainingOptIn,
+      allowedModels: apiKeys.allowedModels,
+      rpmLimit: apiKeys.rpmLimit,
+    })
+    .from(apiKeys)
+    .innerJoin(users, eq(users.id, apiKeys.userId))
+    .where(eq(apiKeys.hash, sql.placeholder("hash")))
+    .prepare();
+}
+function keyLookup(ctx: AppContext) {
+  let lookup = lookups.get(ctx.db);
+  if (!lookup) {
+    lookup = prepareKeyLookup(ctx);
+    lookups.set(ctx.db, lookup);
+  }
+  return lookup;
+}
+
+/**
  * Resolves a bearer key to its principal. Every failure is the same 401 (we do not tell an attacker whether a
  * key exists); malformed keys are refused before touching the database.
  */
@@ -83,19 +128,15 @@ export async function authenticate(ctx: AppContext, rawKey: string | undefined):
   const invalid = () => new AppError("UNAUTHORIZED", "Invalid, expired or revoked API key", { "WWW-Authenticate": 'Bearer realm="critique", error="invalid_token"' });
   if (!isWellFormedKey(rawKey)) throw invalid();
 
-  const { apiKeys, users } = ctx.tables;
-  const [row] = await ctx.db
-    .select({ id: apiKeys.id, scopes: apiKeys.scopes, userId: apiKeys.userId, userName: users.name, expiresAt: apiKeys.expiresAt, revokedAt: apiKeys.revokedAt, lastUsedAt: apiKeys.lastUsedAt })
-    .from(apiKeys)
-    .innerJoin(users, eq(users.id, apiKeys.userId))
-    .where(eq(apiKeys.hash, hashKey(rawKey)));
+  const [row] = await keyLookup(ctx).execute({ hash: hashKey(rawKey) });
   const now = Date.now();
   if (!row || row.revokedAt || (row.expiresAt && row.expiresAt.getTime() <= now)) throw invalid();
 
   if (!row.lastUsedAt || now - row.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
-    await ctx.db.update(apiKeys).set({ lastUsedAt: new Date(now) }).where(and(eq(apiKeys.id, row.id)));
+    await ctx.db.update(ctx.tables.apiKeys).set({ lastUsedAt: new Date(now) }).where(and(eq(ctx.tables.apiKeys.id, row.id)));
   }
-  return { userId: row.userId, userName: row.userName, keyId: row.id, scopes: row.scopes };
+  const inference = { trainingOptIn: row.trainingOptIn, allowedModels: row.allowedModels, rpmLimit: row.rpmLimit };
+  return { userId: row.userId, userName: row.userName, keyId: row.id, scopes: row.scopes, inference };
 }
 
 export function requireScopes(principal: Principal, required: readonly Scope[]): void {
@@ -104,7 +145,7 @@ export function requireScopes(principal: Principal, required: readonly Scope[]):
 }
 
 function toInfo(
-  row: { id: string; name: string; scopes: string[]; prefix: string; createdAt: Date; lastUsedAt: Date | null; expiresAt: Date | null; revokedAt: Date | null },
+  row: { id: string; name: string; scopes: string[]; prefix: string; createdAt: Date; lastUsedAt: Date | null; expiresAt: Date | null; revokedAt: Date | null } & KeyInferenceSettings,
   user: string,
 ): KeyInfo {
   const iso = (d: Date | null) => (d ? d.toISOString() : null);
@@ -118,5 +159,8 @@ function toInfo(
     lastUsedAt: iso(row.lastUsedAt),
     expiresAt: iso(row.expiresAt),
     revokedAt: iso(row.revokedAt),
+    trainingOptIn: row.trainingOptIn,
+    allowedModels: row.allowedModels,
+    rpmLimit: row.rpmLimit,
   };
 }

@@ -14,8 +14,11 @@ export function registerKeyCommands(program: Command) {
     .option("--scopes <list>", `comma-separated scopes (${SCOPES.join(", ")})`, DEFAULT_SCOPES.join(","))
     .option("--user <user>", "the user the key acts as (created if new)", "default")
     .option("--expires-in <duration>", "expiry, e.g. 30d, 12h, 2w, 1y")
-    .option("--json", "print JSON: {id, key, name, user, scopes, prefix, createdAt, expiresAt, …}")
-    .action((opts: { name: string; scopes: string; user: string; expiresIn?: string; json?: boolean }) =>
+    .option("--training-opt-in", "Inference API: retain this key's prompts and completions as training data, at the discounted rate")
+    .option("--models <list>", "Inference API: comma-separated model ids this key may call (default: every model)")
+    .option("--rpm <n>", "Inference API: requests per minute for this key (default: unlimited)")
+    .option("--json", "print JSON: {id, key, name, user, scopes, prefix, createdAt, expiresAt, trainingOptIn, allowedModels, rpmLimit, …}")
+    .action((opts: { name: string; scopes: string; user: string; expiresIn?: string; trainingOptIn?: boolean; models?: string; rpm?: string; json?: boolean }) =>
       withContext(async (ctx) => {
         let expiresAt: Date | undefined;
         if (opts.expiresIn !== undefined) {
@@ -24,10 +27,18 @@ export function registerKeyCommands(program: Command) {
           expiresAt = new Date(Date.now() + ms);
         }
         const scopes = opts.scopes.split(",").map((s) => s.trim()).filter(Boolean);
-        const created = await createKey(ctx, { name: opts.name, user: opts.user, scopes, expiresAt });
+        const rpmLimit = opts.rpm === undefined ? undefined : Number(opts.rpm);
+        if (rpmLimit !== undefined && (!/^\d+$/.test(opts.rpm!) || rpmLimit < 1)) fail(`--rpm: expected a whole number of requests per minute (1 or more), got "${opts.rpm}"`);
+        const allowedModels = opts.models?.split(",").map((m) => m.trim()).filter(Boolean);
+        if (allowedModels?.length === 0) fail("--models: name at least one model id, or leave the option out to allow every model");
+        const unconfigured = allowedModels?.filter((m) => !ctx.models.has(m)) ?? [];
+        if (unconfigured.length) console.error(`warning: --models names models this server does not configure (yet): ${unconfigured.join(", ")}`);
+        const created = await createKey(ctx, { name: opts.name, user: opts.user, scopes, expiresAt, trainingOptIn: opts.trainingOptIn === true, allowedModels, rpmLimit });
         if (opts.json) return console.log(JSON.stringify(created));
         console.log(created.key);
         console.error(`Created key ${created.id} "${created.name}" for user ${created.user} with scopes ${created.scopes.join(", ")}${created.expiresAt ? `, expires ${created.expiresAt}` : ""}.`);
+        const limits = [created.trainingOptIn && "training opt-in", created.allowedModels && `models ${created.allowedModels.join(", ")}`, created.rpmLimit && `${created.rpmLimit} requests/min`].filter(Boolean);
+        if (limits.length) console.error(`Inference: ${limits.join("; ")}.`);
         console.error("This is the only time the key is shown: store it now.");
       }),
     );
@@ -36,7 +47,7 @@ export function registerKeyCommands(program: Command) {
     .command("list")
     .description("List keys (never the keys themselves)")
     .option("--user <user>", "only this user's keys")
-    .option("--json", "print a JSON array of {id, name, user, scopes, prefix, createdAt, lastUsedAt, expiresAt, revokedAt}")
+    .option("--json", "print a JSON array of {id, name, user, scopes, prefix, createdAt, lastUsedAt, expiresAt, revokedAt, trainingOptIn, allowedModels, rpmLimit}")
     .action((opts: { user?: string; json?: boolean }) =>
       withContext(async (ctx) => {
         const list = await listKeys(ctx, { user: opts.user });

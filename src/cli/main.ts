@@ -3,7 +3,10 @@ import { Command } from "commander";
 import pkg from "../../package.json" with { type: "json" };
 import { loadConfig } from "../config/index.ts";
 import { startServer } from "../runtime.ts";
+import { registerTrainingCommands } from "../../plugins/inference/cli.ts";
+import { registerCreditCommands } from "./credits.ts";
 import { registerKeyCommands } from "./keys.ts";
+import { registerInstallationCommands } from "../../plugins/merge-gate/cli.ts";
 import { reportAndExit, withContext } from "./run.ts";
 
 const program = new Command()
@@ -41,5 +44,8 @@ program
   .action(() => withContext(async () => console.log("Migrations applied.")));
 
 registerKeyCommands(program);
+registerCreditCommands(program);
+registerTrainingCommands(program);
+registerInstallationCommands(program);
 
 await program.parseAsync(process.argv);

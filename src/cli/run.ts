@@ -1,8 +1,9 @@
+import pino from "pino";
 import { ConfigError, loadConfig } from "../config/index.ts";
 import type { AppContext } from "../context.ts";
 import { AppError } from "../errors.ts";
 import { createLogger } from "../log.ts";
-import { createContext } from "../runtime.ts";
+import { closeContext, createContext } from "../runtime.ts";
 
 /** Prints one line to stderr and exits 1: for usage and config errors, never a stack trace. */
 export function fail(message: string): never {
@@ -22,11 +23,12 @@ export async function withContext(fn: (ctx: AppContext) => Promise<void>): Promi
   let ctx: AppContext | undefined;
   try {
     const config = loadConfig();
-    ctx = await createContext(config, createLogger("warn"));
+    // Warnings go to stderr so that stdout stays clean for `--json` output.
+    ctx = await createContext(config, createLogger("warn", pino.destination({ fd: 2, sync: true })));
     await fn(ctx);
   } catch (error) {
     reportAndExit(error);
   } finally {
-    await ctx?.database.close();
+    if (ctx) await closeContext(ctx);
   }
 }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { keyringProblem } from "../secrets/keyring.ts";
 
 /**
  * Every environment variable the server reads, parsed once at start-up.
@@ -20,7 +21,10 @@ export const envSchema = z
     DATABASE_URL: optionalString,
     REDIS_URL: url("REDIS_URL"),
     CRITIQUE_REDIS_PREFIX: z.string().min(1).default("critique"),
-    CRITIQUE_SECRETS_ENCRYPTION_KEY: optionalString,
+    CRITIQUE_SECRETS_ENCRYPTION_KEY: optionalString.superRefine((value, ctx) => {
+      const problem = keyringProblem(value);
+      if (problem) ctx.addIssue({ code: "custom", message: problem });
+    }),
     CRITIQUE_CONFIG: optionalString,
     CRITIQUE_LLM_BASE_URL: url("CRITIQUE_LLM_BASE_URL"),
     CRITIQUE_LLM_API_KEY: optionalString,
@@ -30,6 +34,8 @@ export const envSchema = z
     CRITIQUE_GITHUB_WEBHOOK_SECRET: optionalString,
     CRITIQUE_GITHUB_API_URL: z.url().default("https://api.github.com"),
     CRITIQUE_GITHUB_URL: z.url().default("https://github.com"),
+    /** Least spacing between content-creating GitHub requests per installation (GitHub asks for about 1 s); 0 disables. */
+    CRITIQUE_GITHUB_WRITE_INTERVAL_MS: z.coerce.number().int().min(0).max(60_000).default(1_000),
     CRITIQUE_PUBLIC_URL: url("CRITIQUE_PUBLIC_URL"),
     CRITIQUE_CREDITS: z.enum(["track", "enforce"]).default("track"),
     CRITIQUE_WEBHOOK_ALLOWED_CIDRS: optionalString,
@@ -37,6 +43,7 @@ export const envSchema = z
     CRITIQUE_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(30_000),
     CRITIQUE_JOB_POLL_MS: z.coerce.number().int().min(5).default(250),
     CRITIQUE_JOB_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
+    CRITIQUE_JOB_LEASE_MS: z.coerce.number().int().min(500).default(30_000),
   })
   .superRefine((env, ctx) => {
     // Cross-field rules: half-configured integrations are start-up errors, not runtime surprises.

@@ -32,12 +32,36 @@ const reviewSchema = z.strictObject({
   costPerRun: z.number().min(0).default(1),
   confidenceFloor: z.number().min(0).max(1).default(0.5),
   timeoutMs: z.number().int().positive().default(600_000),
+  /** Largest diff slice (in tokens) one specialist call sees; larger changes are split into chunks. */
+  chunkTokenBudget: z.number().int().min(1_000).default(24_000),
+  /** Chunks per specialist; files beyond them are listed as not reviewed (and the verdict cannot be PASS). */
+  maxChunks: z.number().int().min(1).max(50).default(8),
+  /** Model calls in flight at once for one review. */
+  concurrency: z.number().int().min(1).max(64).default(10),
+  /** Per model call. */
+  modelTimeoutMs: z.number().int().positive().default(120_000),
+  /** Which pull_request actions queue an automatic review, and whether drafts are reviewed. */
+  triggers: z.array(z.enum(["opened", "synchronize", "reopened", "ready_for_review"])).default(["opened", "synchronize", "reopened", "ready_for_review"]),
+  reviewDrafts: z.boolean().default(false),
+});
+
+const inferenceSchema = z.strictObject({
+  /** Consecutive failures (connection errors, timeouts, 429, 5xx) after which a target is skipped… */
+  breakerFailures: z.number().int().min(1).default(5),
+  /** …for this long; then one trial request decides whether it is used again. */
+  breakerCooldownMs: z.number().int().min(100).default(30_000),
+  /** An SSE comment is sent when a stream has been silent this long, so proxies keep the connection open. */
+  keepAliveMs: z.number().int().min(100).default(15_000),
+  /** Tokens reserved for each image in a prompt (they cannot be counted locally). */
+  imageTokens: z.number().int().min(0).default(1_500),
 });
 
 export const configFileSchema = z.strictObject({
   providers: z.array(providerSchema).default([]),
   models: z.array(modelSchema).default([]),
   review: reviewSchema.default(reviewSchema.parse({})),
+  /** Inference API routing and streaming settings. */
+  inference: inferenceSchema.default(inferenceSchema.parse({})),
   /** Later surfaces (policy, checkpoint…) add their sections here. */
   policy: z.record(z.string(), z.unknown()).optional(),
   checkpoint: z.record(z.string(), z.unknown()).optional(),
@@ -46,3 +70,4 @@ export const configFileSchema = z.strictObject({
 export type ConfigFile = z.output<typeof configFileSchema>;
 export type ProviderConfig = z.output<typeof providerSchema>;
 export type ModelConfig = z.output<typeof modelSchema>;
+export type InferenceConfig = z.output<typeof inferenceSchema>;

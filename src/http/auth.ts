@@ -15,6 +15,8 @@ function bearer(header: string | undefined): string | undefined {
 export const authPlugin = (ctx: AppContext) =>
   new Elysia({ name: "auth" }).macro({
     scopes: (required: Scope[]) => ({
+      // Documents the route as bearer-protected, listing the scopes it needs (src/http/openapi-document.ts).
+      detail: { security: [{ bearer: required }] },
       // Read from `request`, not Elysia's parsed `headers`: the compiled binary's route compiler does not
       // always see that a macro needs headers parsed.
       async resolve({ request }) {

@@ -16,7 +16,7 @@ const routePatch = [
   " export async function POST(req: Request) {",
   "   const body = await req.json();",
   "-  await requireAdmin(req);",
-  "+  const client = new GitHub({ token: '" + GITHUB_TOKEN + "' });",
+  `+  const client = new GitHub({ token: '${GITHUB_TOKEN}' });`,
   "+  const users = await db.users.findMany();",
   "+  for (const user of users) {",
   "+    await db.audit.insert({ user: user.id });",

@@ -1,0 +1,116 @@
+import { availableParallelism } from "node:os";
+import { join } from "node:path";
+
+/** Helpers for bench/server.ts: start the compiled binary, read its memory, drive load with autocannon. */
+
+/** The server gets two CPUs when the machine has more (the load generator then runs on the others). */
+export const SERVER_CPUS = "0,1";
+export const pinned = availableParallelism() > 2 && Bun.which("taskset") !== null;
+
+export async function freePort(): Promise<number> {
+  const server = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response() });
+  const port = server.port!;
+  await server.stop(true);
+  return port;
+}
+
+export interface Running {
+  url: string;
+  pid: number;
+  /** Milliseconds from spawn to the first 200 on /healthz. */
+  startupMs: number;
+  stop(): Promise<void>;
+}
+
+/** Spawns `critique serve` in `dir` with only the given environment; its stdout (the access log) goes to a file there. */
+export async function startServer(binary: string, dir: string, env: Record<string, string>): Promise<Running> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const command = pinned ? ["taskset", "-c", SERVER_CPUS, binary, "serve"] : [binary, "serve"];
+  const started = performance.now();
+  const proc = Bun.spawn(command, {
+    cwd: dir,
+    env: { PATH: process.env.PATH ?? "", HOST: "127.0.0.1", PORT: String(port), ...env },
+    stdout: Bun.file(join(dir, "server.log")),
+    stderr: Bun.file(join(dir, "server.err")),
+  });
+  for (;;) {
+    if (proc.exitCode !== null) throw new Error(`server exited ${proc.exitCode}: ${await Bun.file(join(dir, "server.err")).text()}`);
+    try {
+      if ((await fetch(`${url}/healthz`)).status === 200) break;
+    } catch {}
+    if (performance.now() - started > 20_000) throw new Error("server did not answer /healthz within 20 s");
+    await Bun.sleep(1);
+  }
+  const startupMs = performance.now() - started;
+  return {
+    url,
+    pid: proc.pid,
+    startupMs,
+    stop: async () => {
+      proc.kill("SIGTERM");
+      await proc.exited;
+    },
+  };
+}
+
+/** Resident memory of a process in MB, from /proc (Linux). */
+export async function rssMb(pid: number): Promise<number> {
+  const status = await Bun.file(`/proc/${pid}/status`).text();
+  const kb = Number(/^VmRSS:\s+(\d+)\s+kB/m.exec(status)?.[1]);
+  return kb / 1024;
+}
+
+/**
+ * CPU seconds a process has used (user + system, all its threads), from /proc/<pid>/stat. Divided by the
+ * requests served it gives the server's cost per request, a figure that a busy shared machine distorts far
+ * less than req/s does.
+ */
+export async function cpuSeconds(pid: number): Promise<number> {
+  const stat = await Bun.file(`/proc/${pid}/stat`).text();
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  const CLOCK_TICKS_PER_SECOND = 100; // USER_HZ: 100 on every mainstream Linux architecture
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
+}
+
+/** Runs the binary's CLI in `dir` and returns stdout; throws with stderr on failure. */
+export async function cli(binary: string, args: string[], dir: string, env: Record<string, string>): Promise<string> {
+  const proc = Bun.spawn([binary, ...args], { cwd: dir, env: { PATH: process.env.PATH ?? "", ...env }, stdout: "pipe", stderr: "pipe" });
+  const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+  if (code !== 0) throw new Error(`critique ${args.join(" ")} exited ${code}: ${err}`);
+  return out;
+}
+
+export interface LoadResult {
+  requestsPerSecond: number;
+  p50: number;
+  p99: number;
+  total: number;
+  non2xx: number;
+  errors: number;
+}
+
+/** autocannon (a devDependency) as a separate process, so the load generator is not this script's event loop. */
+export async function load(url: string, headers: Record<string, string>, connections: number, seconds: number): Promise<LoadResult> {
+  const headerArgs = Object.entries(headers).flatMap(([name, value]) => ["-H", `${name}=${value}`]);
+  const args = ["x", "autocannon", "--json", "-c", String(connections), "-d", String(seconds), ...headerArgs, url];
+  const command = pinned ? ["taskset", "-c", `2-${availableParallelism() - 1}`, process.execPath, ...args] : [process.execPath, ...args];
+  const proc = Bun.spawn(command, { stdout: "pipe", stderr: "pipe" });
+  const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+  if (code !== 0) throw new Error(`autocannon exited ${code}: ${err}`);
+  const result = JSON.parse(out);
+  return {
+    requestsPerSecond: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    total: result.requests.total,
+    non2xx: result.non2xx,
+    errors: result.errors,
+  };
+}
+
+export const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+};

@@ -1,0 +1,83 @@
+import { availableParallelism } from "node:os";
+import { pinned } from "./binary.ts";
+
+/** Measurement helpers for bench/inference.ts. */
+export interface Target {
+  name: string;
+  url: string;
+  headers: Record<string, string>;
+  /** The model name this target expects. */
+  model: string;
+  /** Streaming is not measured (it fails on this target). */
+  noStream?: string;
+}
+
+export interface Quantiles {
+  p50: number;
+  p99: number;
+}
+
+const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+const summarize = (samples: number[]): Quantiles => {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return { p50: quantile(sorted, 0.5), p99: quantile(sorted, 0.99) };
+};
+
+const bodyFor = (target: Target, messages: unknown[], stream: boolean) =>
+  JSON.stringify({ model: target.model, messages, max_tokens: 64, ...(stream ? { stream: true, stream_options: { include_usage: true } } : {}) });
+
+/** One non-streamed call: milliseconds until the whole answer is read. */
+async function once(target: Target, body: string): Promise<number> {
+  const started = performance.now();
+  const res = await fetch(target.url, { method: "POST", headers: { ...target.headers, "content-type": "application/json" }, body });
+  const text = await res.text();
+  if (res.status !== 200) throw new Error(`${target.name}: HTTP ${res.status} ${text.slice(0, 300)}`);
+  return performance.now() - started;
+}
+
+/** One streamed call: milliseconds until the first content token arrives (the rest is read, not timed). */
+async function firstToken(target: Target, body: string): Promise<number> {
+  const started = performance.now();
+  const res = await fetch(target.url, { method: "POST", headers: { ...target.headers, "content-type": "application/json" }, body });
+  if (res.status !== 200) throw new Error(`${target.name}: HTTP ${res.status} ${(await res.text()).slice(0, 300)}`);
+  const decoder = new TextDecoder();
+  let seen = "";
+  let ttft = 0;
+  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+    if (!ttft) {
+      seen += decoder.decode(chunk, { stream: true });
+      if (seen.includes('"content":"The quick"')) ttft = performance.now() - started;
+    }
+  }
+  if (!ttft) throw new Error(`${target.name}: no content token in the stream`);
+  return ttft;
+}
+
+/** Sequential requests, round-robin across targets, after a warm-up; per target and mode, p50/p99 in ms. */
+export async function sequential(targets: Target[], messages: unknown[], requests: number): Promise<Record<string, { json: Quantiles; ttft: Quantiles }>> {
+  const samples = Object.fromEntries(targets.map((t) => [t.name, { json: [] as number[], ttft: [] as number[] }]));
+  const warmUp = Math.min(300, Math.ceil(requests / 5));
+  for (let i = 0; i < warmUp + requests; i++) {
+    for (const target of targets) {
+      const json = await once(target, bodyFor(target, messages, false));
+      const ttft = target.noStream ? Number.NaN : await firstToken(target, bodyFor(target, messages, true));
+      if (i >= warmUp) {
+        samples[target.name].json.push(json);
+        samples[target.name].ttft.push(ttft);
+      }
+    }
+  }
+  return Object.fromEntries(Object.entries(samples).map(([name, s]) => [name, { json: summarize(s.json), ttft: summarize(s.ttft) }]));
+}
+
+/** autocannon POSTs of a non-streamed completion, as a separate process. */
+export async function postLoad(target: Target, messages: unknown[], connections: number, seconds: number) {
+  const headerArgs = Object.entries({ ...target.headers, "content-type": "application/json" }).flatMap(([name, value]) => ["-H", `${name}=${value}`]);
+  const args = ["x", "autocannon", "--json", "-c", String(connections), "-d", String(seconds), "-m", "POST", "-b", bodyFor(target, messages, false), ...headerArgs, target.url];
+  const command = pinned ? ["taskset", "-c", `2-${availableParallelism() - 1}`, process.execPath, ...args] : [process.execPath, ...args];
+  const proc = Bun.spawn(command, { stdout: "pipe", stderr: "pipe" });
+  const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+  if (code !== 0) throw new Error(`autocannon exited ${code}: ${err}`);
+  const result = JSON.parse(out);
+  return { requestsPerSecond: result.requests.average as number, p50: result.latency.p50 as number, p99: result.latency.p99 as number, non2xx: result.non2xx as number, errors: result.errors as number };
+}

@@ -1,0 +1,120 @@
+#!/usr/bin/env bun
+/**
+ * Inference gateway figures, side by side against one local fake upstream (bench/inference-upstream.ts):
+ *   direct     the upstream itself
+ *   critique   the compiled binary, with auth (crt_ key), worst-case reservation, settlement and usage record
+ *   portkey    Portkey's open-source gateway (@portkey-ai/gateway 1.15.2) on Node, as `npx @portkey-ai/gateway`
+ *              runs it, with x-portkey-provider: openai + x-portkey-custom-host; its streaming fails on Node 20
+ *              ("TypeError: immutable" appending headers to the upstream's response), so streams are measured on
+ *   portkey-bun the same gateway run by Bun (faster than on Node, so a conservative comparison)
+ * Sequential: added latency p50/p99 per request (non-streamed: whole answer; streamed: time to first token),
+ * measured from this process round-robin across the three so noise hits them alike. Then throughput with
+ * autocannon (32 connections, non-streamed).
+ *
+ *   bun bench/inference.ts [--requests 2000] [--duration 10] [--connections 32] [--log-level warn] [--no-build]
+ */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { availableParallelism, tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { cli, freePort, startServer } from "./binary.ts";
+import { type Target, postLoad, sequential } from "./inference-measure.ts";
+
+const { values: options } = parseArgs({
+  options: {
+    requests: { type: "string", default: "2000" },
+    duration: { type: "string", default: "10" },
+    connections: { type: "string", default: "32" },
+    "log-level": { type: "string", default: "warn" },
+    "no-build": { type: "boolean", default: false },
+  },
+});
+const ROOT = resolve(import.meta.dir, "..");
+const BINARY = join(ROOT, "dist", "critique");
+const dir = mkdtempSync(join(tmpdir(), "critique-bench-inference-"));
+const children: Bun.Subprocess[] = [];
+
+if (!options["no-build"]) {
+  console.log("building dist/critique …");
+  const build = Bun.spawn(["bun", "run", "build"], { cwd: ROOT, stdout: "ignore", stderr: "inherit" });
+  if ((await build.exited) !== 0) throw new Error("bun run build failed");
+}
+
+/** Spawns a process and waits until `ready` answers. */
+async function spawnAndWait(command: string[], ready: string, env: Record<string, string> = {}): Promise<void> {
+  const proc = Bun.spawn(command, { cwd: ROOT, env: { ...process.env, ...env }, stdout: "ignore", stderr: Bun.file(join(dir, `${children.length}.err`)) });
+  children.push(proc);
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (proc.exitCode !== null) throw new Error(`${command.join(" ")} exited ${proc.exitCode}`);
+    if (await fetch(ready).then((r) => r.status < 500, () => false)) return;
+    if (Date.now() > deadline) throw new Error(`${command.join(" ")} did not start`);
+    await Bun.sleep(50);
+  }
+}
+
+try {
+  const upstreamPort = await freePort();
+  await spawnAndWait(["bun", "bench/inference-upstream.ts", String(upstreamPort)], `http://127.0.0.1:${upstreamPort}/`);
+  const upstream = `http://127.0.0.1:${upstreamPort}`;
+
+  const config = join(dir, "critique.yaml");
+  writeFileSync(config, Bun.YAML.stringify({
+    providers: [{ id: "bench", baseUrl: `${upstream}/v1`, apiKey: "sk-bench" }],
+    models: [{ id: "bench", targets: [{ provider: "bench", model: "bench-up" }], inputPricePerMillion: 0.5, outputPricePerMillion: 2, trainingDiscount: 0.75, maxOutputTokens: 256 }],
+  }));
+  const env = { CRITIQUE_CONFIG: config, CRITIQUE_LOG_LEVEL: options["log-level"]! };
+  const ours = await startServer(BINARY, dir, env);
+  const { key } = JSON.parse(await cli(BINARY, ["keys", "create", "--name", "bench", "--user", "bench", "--scopes", "inference", "--json"], dir, env)) as { key: string };
+  await cli(BINARY, ["credits", "grant", "--user", "bench", "--amount", "1000000"], dir, env);
+
+  const portkeyMain = join(ROOT, "node_modules/@portkey-ai/gateway/build/start-server.js");
+  const portkeyPort = await freePort();
+  await spawnAndWait(["node", portkeyMain, `--port=${portkeyPort}`, "--headless"], `http://127.0.0.1:${portkeyPort}/`);
+  const portkeyBunPort = await freePort();
+  await spawnAndWait(["bun", portkeyMain, `--port=${portkeyBunPort}`, "--headless"], `http://127.0.0.1:${portkeyBunPort}/`);
+  const portkeyHeaders = { authorization: "Bearer sk-bench", "x-portkey-provider": "openai", "x-portkey-custom-host": `${upstream}/v1` };
+
+  const messages = [{ role: "user", content: "Say something about foxes." }];
+  const targets: Target[] = [
+    { name: "direct", url: `${upstream}/v1/chat/completions`, headers: { authorization: "Bearer sk-bench" }, model: "bench-up" },
+    { name: "critique", url: `${ours.url}/api/v1/chat/completions`, headers: { authorization: `Bearer ${key}` }, model: "bench" },
+    { name: "portkey", url: `http://127.0.0.1:${portkeyPort}/v1/chat/completions`, headers: portkeyHeaders, model: "bench-up", noStream: "fails on Node" },
+    { name: "portkey-bun", url: `http://127.0.0.1:${portkeyBunPort}/v1/chat/completions`, headers: portkeyHeaders, model: "bench-up" },
+  ];
+  console.log(`CPUs: ${availableParallelism()}; critique log level ${options["log-level"]}; ${options.requests} sequential requests per target and mode`);
+  const latency = await sequential(targets, messages, Number(options.requests));
+  const throughput: Record<string, Awaited<ReturnType<typeof postLoad>>> = {};
+  for (const target of targets) {
+    console.log(`load: ${target.name}, ${options.connections} connections, ${options.duration} s …`);
+    await postLoad(target, messages, Number(options.connections), 2);
+    throughput[target.name] = await postLoad(target, messages, Number(options.connections), Number(options.duration));
+  }
+
+  const ms = (v: number) => (Number.isNaN(v) ? "n/a" : v.toFixed(3)).padStart(12);
+  const cells = (values: string[]) => values.map((v) => v.padStart(12)).join("");
+  console.log(`\n${" ".repeat(22)}${targets.map((t) => t.name.padStart(12)).join("")}`);
+  for (const mode of ["json", "ttft"] as const) {
+    const label = mode === "json" ? "non-streamed" : "stream TTFT ";
+    for (const q of ["p50", "p99"] as const) {
+      const row = targets.map((t) => latency[t.name][mode][q]);
+      console.log(`${label} ${q} ms     ${row.map(ms).join("")}`);
+    }
+    for (const q of ["p50", "p99"] as const) {
+      const added = targets.slice(1).map((t) => latency[t.name][mode][q] - latency.direct[mode][q]);
+      console.log(`${label} ${q} added  ${" ".repeat(12)}${added.map(ms).join("")}`);
+    }
+  }
+  const rps = targets.map((t) => throughput[t.name]);
+  console.log(`throughput req/s      ${cells(rps.map((r) => r.requestsPerSecond.toFixed(0)))}`);
+  console.log(`load latency p50 ms   ${cells(rps.map((r) => String(r.p50)))}`);
+  console.log(`load latency p99 ms   ${cells(rps.map((r) => String(r.p99)))}`);
+  console.log(`non-2xx / errors      ${cells(rps.map((r) => `${r.non2xx}/${r.errors}`))}`);
+  const ratio = (name: string) => (throughput.critique.requestsPerSecond / throughput[name].requestsPerSecond).toFixed(1);
+  console.log(`critique throughput ÷ portkey on Node: ${ratio("portkey")}×, ÷ portkey on Bun: ${ratio("portkey-bun")}×`);
+  await ours.stop();
+} finally {
+  for (const child of children) child.kill();
+  await Promise.all(children.map((c) => c.exited));
+  rmSync(dir, { recursive: true, force: true });
+}

@@ -1,0 +1,112 @@
+import type { InferenceConfig } from "../../src/config/file.ts";
+import type { AppContext, Principal } from "../../src/context.ts";
+import { newId } from "../../src/ids.ts";
+import type { Breakers } from "./breaker.ts";
+import { InferenceError, UpstreamError } from "./errors.ts";
+import { abandonExchange, type Charge, chargeFor, closeExchange, type Exchange, reserveWorstCase } from "./metering.ts";
+import { type ChatCompletionRequest, chatCompletionRequest, type UpstreamUsage } from "./model.ts";
+import { messagesFromChunks, messagesFromCompletion, producedOf } from "./produced.ts";
+import type { RateLimiter } from "./rate-limit.ts";
+import { relay } from "./stream.ts";
+import { countCompletionTokens, countPromptTokens, tokenCounter } from "./tokens.ts";
+import { callUpstream, type UpstreamAnswer } from "./upstream.ts";
+import { chooseTargets, permitModel } from "./access.ts";
+
+/** What the Inference API's services share for the life of the process. */
+export interface InferenceDeps {
+  breakers: Breakers;
+  limiter: RateLimiter;
+  settings: InferenceConfig;
+}
+
+export interface CompletionInput {
+  principal: Principal;
+  /** The request body exactly as received. */
+  rawBody: string;
+  /** The caller's own upstream key (BYOK), if it sent one. */
+  upstreamKey?: string;
+  /** Aborted when the client disconnects. */
+  signal: AbortSignal;
+}
+
+export type CompletionResult =
+  | { kind: "json"; provider: string; body: string }
+  | { kind: "stream"; provider: string; contentType: string; stream: ReadableStream<Uint8Array> };
+
+/** One chat completion: checks, worst-case reservation, upstream with fallback, then exact settlement. */
+export async function chatCompletion(ctx: AppContext, deps: InferenceDeps, input: CompletionInput): Promise<CompletionResult> {
+  const request = parseRequest(input.rawBody);
+  const model = await permitModel(ctx, deps, input.principal, request.model);
+  const { targets, byok } = chooseTargets(ctx, model, input.upstreamKey);
+  const count = await tokenCounter();
+  const stream = request.stream === true;
+  const exchange: Exchange = {
+    id: newId(),
+    principal: input.principal,
+    model,
+    request,
+    stream,
+    byok,
+    trainingOptIn: input.principal.inference?.trainingOptIn === true,
+    localPromptTokens: countPromptTokens(count, request, deps.settings.imageTokens),
+    reservationId: null,
+  };
+  const maxOutput = Math.min(request.max_completion_tokens ?? request.max_tokens ?? model.maxOutputTokens, model.maxOutputTokens) * (request.n ?? 1);
+  await reserveWorstCase(ctx, exchange, maxOutput);
+
+  let answer: UpstreamAnswer;
+  try {
+    answer = await callUpstream(deps.breakers, { targets, body: request, stream, upstreamKey: byok ? input.upstreamKey : undefined, signal: input.signal });
+  } catch (error) {
+    await abandonExchange(ctx, exchange);
+    throw error;
+  }
+  exchange.provider = answer.target.provider.id;
+  if (answer.kind === "json") return finishJson(ctx, exchange, answer.text, count);
+
+  let charge: Charge | undefined;
+  const chargeOf = (usage: UpstreamUsage | null, payloads: string[]) =>
+    chargeFor(ctx, exchange, usage, () => countCompletionTokens(count, producedOf(messagesFromChunks(payloads))));
+  const body = relay(answer.body, {
+    clientWantsUsage: request.stream_options?.include_usage === true,
+    keepAliveMs: deps.settings.keepAliveMs,
+    release: answer.release,
+    finalUsage: (usage, payloads) => {
+      charge = chargeOf(usage, payloads);
+      return charge.usage;
+    },
+    onEnd: (end, usage, payloads) => {
+      void closeExchange(ctx, exchange, charge ?? chargeOf(usage, payloads), end, () => messagesFromChunks(payloads));
+    },
+  });
+  return { kind: "stream", provider: exchange.provider, contentType: answer.contentType, stream: body };
+}
+
+async function finishJson(ctx: AppContext, exchange: Exchange, text: string, count: (text: string) => number): Promise<CompletionResult> {
+  let json: { usage?: UpstreamUsage | null; choices?: [] };
+  try {
+    json = JSON.parse(text);
+  } catch {
+    await abandonExchange(ctx, exchange);
+    throw new UpstreamError(502, { message: `Upstream ${exchange.provider} answered with something that is not JSON`, type: "api_error", param: null, code: "upstream_invalid_response" });
+  }
+  const messages = () => messagesFromCompletion(json);
+  const charge = chargeFor(ctx, exchange, json.usage ?? null, () => countCompletionTokens(count, producedOf(messages())));
+  json.usage = charge.usage as unknown as UpstreamUsage;
+  await closeExchange(ctx, exchange, charge, "completed", messages);
+  return { kind: "json", provider: exchange.provider!, body: JSON.stringify(json) };
+}
+
+function parseRequest(rawBody: string): ChatCompletionRequest {
+  let json: unknown;
+  try {
+    json = JSON.parse(rawBody);
+  } catch {
+    throw new InferenceError("BAD_REQUEST", "We could not parse the JSON body of your request: send valid JSON with Content-Type: application/json");
+  }
+  const parsed = chatCompletionRequest.safeParse(json);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  const param = issue.path.join(".") || null;
+  throw new InferenceError("VALIDATION", param ? `${param}: ${issue.message}` : issue.message, { param });
+}

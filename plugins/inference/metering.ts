@@ -1,0 +1,90 @@
+import type { ModelConfig } from "../../src/config/index.ts";
+import type { AppContext, Principal } from "../../src/context.ts";
+import { releaseReservation, reserveCredits, settleReservation, toCredits } from "../../src/credits/index.ts";
+import type { ChatCompletionRequest, UpstreamUsage } from "./model.ts";
+import type { AssistantMessage } from "./produced.ts";
+import { retainSample } from "./training.ts";
+
+/**
+ * Credits for one completion: hold the worst case before the call, settle to the real usage after it (or release
+ * everything when nothing was produced), and record the exchange. Amounts are micro-credits.
+ */
+export interface Exchange {
+  id: string;
+  principal: Principal;
+  model: ModelConfig;
+  request: ChatCompletionRequest;
+  stream: boolean;
+  byok: boolean;
+  trainingOptIn: boolean;
+  /** Prompt tokens as counted here (used when the upstream reports none). */
+  localPromptTokens: number;
+  reservationId: string | null;
+  provider?: string;
+}
+
+/** Holds the worst case; nothing is held for BYOK calls or free models. Throws 402 in enforce mode. */
+export async function reserveWorstCase(ctx: AppContext, exchange: Exchange, maxOutputTokens: number): Promise<void> {
+  if (exchange.byok) return;
+  const worst = ctx.models.costMicro(exchange.model.id, { promptTokens: exchange.localPromptTokens, completionTokens: maxOutputTokens }, { trainingOptIn: exchange.trainingOptIn });
+  if (worst === 0) return;
+  const reservation = await reserveCredits(ctx, { userId: exchange.principal.userId, amount: worst, reference: `inference:${exchange.id}` });
+  exchange.reservationId = reservation.id;
+}
+
+export interface Charge {
+  promptTokens: number;
+  completionTokens: number;
+  costMicro: number;
+  estimated: boolean;
+  /** The usage object the client sees: the upstream's fields plus `cost` in credits. */
+  usage: Record<string, unknown>;
+}
+
+/** The charge for an exchange from the upstream's usage, or from local counts (`estimated`) when it sent none. */
+export function chargeFor(ctx: AppContext, exchange: Exchange, upstream: UpstreamUsage | null, estimateCompletion: () => number): Charge {
+  const estimated = !upstream || typeof upstream.prompt_tokens !== "number" || typeof upstream.completion_tokens !== "number";
+  const promptTokens = estimated ? exchange.localPromptTokens : upstream.prompt_tokens;
+  const completionTokens = estimated ? estimateCompletion() : upstream.completion_tokens;
+  const costMicro = exchange.byok ? 0 : ctx.models.costMicro(exchange.model.id, { promptTokens, completionTokens }, { trainingOptIn: exchange.trainingOptIn });
+  const base = estimated ? { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens } : upstream;
+  const usage: Record<string, unknown> = { ...base, cost: toCredits(costMicro) };
+  if (estimated) usage.estimated = true;
+  if (exchange.byok) usage.is_byok = true;
+  return { promptTokens, completionTokens, costMicro, estimated, usage };
+}
+
+export type ExchangeStatus = "completed" | "cancelled" | "failed";
+
+/** After the answer: settle the reservation to the real cost, record the usage, retain the sample if opted in. */
+export async function closeExchange(ctx: AppContext, exchange: Exchange, charge: Charge, status: ExchangeStatus, messages: () => AssistantMessage[]): Promise<void> {
+  try {
+    if (exchange.reservationId) await settleReservation(ctx, { reservationId: exchange.reservationId, amount: charge.costMicro });
+    await ctx.db.insert(ctx.tables.inferenceUsage).values({
+      id: exchange.id,
+      userId: exchange.principal.userId,
+      keyId: exchange.principal.keyId,
+      model: exchange.model.id,
+      provider: exchange.provider ?? "",
+      promptTokens: charge.promptTokens,
+      completionTokens: charge.completionTokens,
+      cost: charge.costMicro,
+      estimated: charge.estimated,
+      byok: exchange.byok,
+      trainingOptIn: exchange.trainingOptIn,
+      stream: exchange.stream,
+      status,
+      reservationId: exchange.reservationId,
+      createdAt: new Date(),
+    });
+    if (exchange.trainingOptIn && status === "completed") await retainSample(ctx, exchange, messages());
+  } catch (error) {
+    ctx.log.error({ err: error, exchange: exchange.id }, "inference: could not settle or record a completion");
+  }
+}
+
+/** Nothing was produced (every upstream failed, or the client left first): all held credits go back. */
+export async function abandonExchange(ctx: AppContext, exchange: Exchange): Promise<void> {
+  if (!exchange.reservationId) return;
+  await releaseReservation(ctx, exchange.reservationId).catch((error) => ctx.log.error({ err: error, exchange: exchange.id }, "inference: could not release a reservation"));
+}

@@ -1,0 +1,40 @@
+import { Elysia } from "elysia";
+import { z } from "zod";
+import type { AppContext } from "../../../src/context.ts";
+import { AppError } from "../../../src/errors.ts";
+import { verifyGitHubDelivery } from "../../../src/github/index.ts";
+import { githubEventJob, HANDLED_EVENTS } from "./event-job.ts";
+
+/**
+ * GitHub App deliveries. Verified against the raw bytes, deduplicated on X-GitHub-Delivery, answered at once:
+ * the work happens in a job, so GitHub never waits on a review (it gives up after 10 s).
+ */
+export const githubWebhookRoutes = (ctx: AppContext) =>
+  new Elysia({ name: "github-webhooks" }).post(
+    "/api/github/webhooks",
+    async ({ request, set }) => {
+      const raw = await request.text();
+      await verifyGitHubDelivery(ctx.config.env.CRITIQUE_GITHUB_WEBHOOK_SECRET, raw, request.headers.get("x-hub-signature-256"));
+      const event = request.headers.get("x-github-event") ?? "";
+      const deliveryId = request.headers.get("x-github-delivery") ?? "";
+      if (!event || !deliveryId) throw new AppError("BAD_REQUEST", "X-GitHub-Event and X-GitHub-Delivery headers are required");
+      let payload: unknown;
+      try {
+        payload = JSON.parse(raw);
+      } catch {
+        throw new AppError("BAD_REQUEST", "delivery body is not JSON (configure the App's webhook content type as application/json)");
+      }
+      const { githubDeliveries: t } = ctx.tables;
+      const fresh = await ctx.db.insert(t).values({ id: deliveryId.slice(0, 200), event, receivedAt: new Date() }).onConflictDoNothing().returning();
+      if (!fresh.length) return { status: "duplicate", deliveryId };
+      if (!HANDLED_EVENTS.includes(event)) return { status: "ignored", deliveryId };
+      await ctx.jobs.enqueue(githubEventJob, { deliveryId, event, payload });
+      set.status = 202;
+      return { status: "queued", deliveryId };
+    },
+    {
+      parse: "none",
+      response: { 200: z.object({ status: z.string(), deliveryId: z.string() }), 202: z.object({ status: z.string(), deliveryId: z.string() }) },
+      detail: { tags: ["GitHub"], summary: "GitHub App webhook receiver (X-Hub-Signature-256 verified)" },
+    },
+  );

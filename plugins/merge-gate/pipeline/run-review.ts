@@ -1,0 +1,119 @@
+import type { Octokit } from "@octokit/core";
+import type { AppContext } from "../../../src/context.ts";
+import { releaseReservation, reserveCredits, settleReservation } from "../../../src/credits/index.ts";
+import { AppError } from "../../../src/errors.ts";
+import type { JobAttempt } from "../../../src/jobs/define.ts";
+import { MICRO_PER_CREDIT } from "../../../src/credits/index.ts";
+import { findRun, type RunRow, transitionRun } from "../runs.ts";
+import { analyzeChange } from "./analyze.ts";
+import { fetchChange, readFile } from "./fetch-change.ts";
+import { failCheckRun, startCheckRun } from "./github-output.ts";
+import { completeRun } from "./persist.ts";
+import { previousFindings } from "./previous.ts";
+import { publishReview } from "./publish.ts";
+import { failIfStuck } from "./stuck.ts";
+import { leadSummary } from "./summary.ts";
+
+/** A failure no retry can fix: the run becomes FAILED at once. */
+class ReviewFailure extends Error {}
+
+/**
+ * The review job: claim the run, fetch and judge the change, store the verdict, report on GitHub. Resumable:
+ * after a crash the next attempt starts over on the same execution and replaces partial results.
+ */
+export async function runReview(ctx: AppContext, payload: { runId: string; execution: number }, attempt: JobAttempt, maxAttempts: number) {
+  let run = await findRun(ctx, payload.runId);
+  if (!run || run.execution !== payload.execution || !["QUEUED", "IN_PROGRESS"].includes(run.status)) return { skipped: "stale job" };
+  if (await failIfStuck(ctx, run)) return { failed: "stuck past its timeout" };
+  if (run.status === "QUEUED") {
+    run = await transitionRun(ctx, run.id, run.execution, ["QUEUED"], { status: "IN_PROGRESS", startedAt: new Date() });
+    if (!run) return { skipped: "claimed elsewhere" };
+  }
+  const remaining = run.startedAt!.getTime() + ctx.config.file.review.timeoutMs - Date.now();
+  const signal = AbortSignal.any([attempt.signal, AbortSignal.timeout(Math.max(1, remaining))]);
+  const state: { checkRunId?: number } = {};
+  let octokit: Octokit | undefined;
+  try {
+    if (!ctx.github) throw new ReviewFailure("No GitHub App is configured on this server");
+    octokit = await ctx.github.installationClient(run.installationId);
+    return await execute(ctx, run, octokit, signal, state);
+  } catch (error) {
+    const timedOut = signal.aborted && !attempt.signal.aborted;
+    const reason = timedOut ? `Review did not finish within its timeout (${Math.round(ctx.config.file.review.timeoutMs / 1000)} s)` : describeFailure(error);
+    const final = timedOut || error instanceof ReviewFailure || isPermanentGitHubError(error) || attempt.attempt >= maxAttempts;
+    if (!final) throw error;
+    await transitionRun(ctx, run.id, run.execution, ["IN_PROGRESS"], { status: "FAILED", failureReason: reason, completedAt: new Date() });
+    if (octokit && state.checkRunId !== undefined) {
+      const [owner, repo] = run.repository.split("/");
+      await failCheckRun({ octokit, owner, repo }, state.checkRunId, reason).catch(() => undefined);
+    }
+    ctx.log.warn({ runId: run.id, reason }, "review failed");
+    return { failed: reason };
+  }
+}
+
+async function execute(ctx: AppContext, run: RunRow, octokit: Octokit, signal: AbortSignal, state: { checkRunId?: number }) {
+  const [owner, repo] = run.repository.split("/");
+  const detailsUrl = `${ctx.config.publicUrl}/api/v1/review-runs/${run.id}?findings=all`;
+  try {
+    state.checkRunId = await startCheckRun({ octokit, owner, repo }, run.headSha, detailsUrl);
+  } catch (error) {
+    ctx.log.warn({ err: error, runId: run.id }, "could not create the check run; reviewing anyway");
+  }
+  const change = await fetchChange(octokit, owner, repo, run.pullRequestNumber, run.headSha);
+  const reservation = await reserve(ctx, run);
+  try {
+    const headFiles = new Map<string, Promise<string | undefined>>();
+    const analysis = await analyzeChange(ctx, {
+      change,
+      previous: await previousFindings(ctx, run),
+      readHead: (path) => {
+        if (!headFiles.has(path)) headFiles.set(path, readFile(octokit, owner, repo, path, run.headSha).catch(() => undefined));
+        return headFiles.get(path)!;
+      },
+      signal,
+    });
+    const lead = leadSummary(analysis.outcome);
+    const cost = runCost(ctx, analysis);
+    const charged = reservation ? (await settleReservation(ctx, { reservationId: reservation, amount: cost })).reservation.charged : null;
+    const completed = await completeRun(ctx, { ...run, pullRequestTitle: run.pullRequestTitle ?? change.title }, analysis.outcome, lead, charged);
+    if (!completed) return { skipped: "run changed while reviewing" };
+    const problems = await publishReview(ctx, octokit, completed, analysis.outcome, lead, state.checkRunId);
+    return { verdict: analysis.outcome.verdict, findings: analysis.outcome.findings.length, githubProblems: problems };
+  } catch (error) {
+    if (reservation) await releaseReservation(ctx, reservation).catch(() => undefined);
+    throw error;
+  }
+}
+
+/** Holds the per-run cost up front; in enforce mode a balance that cannot cover it fails the run clearly. */
+async function reserve(ctx: AppContext, run: RunRow): Promise<string | undefined> {
+  if (!run.userId) return undefined;
+  try {
+    const r = await reserveCredits(ctx, { userId: run.userId, amount: Math.round(ctx.config.file.review.costPerRun * MICRO_PER_CREDIT), reference: `review:${run.id}:${run.execution}` });
+    return r.id;
+  } catch (error) {
+    if (error instanceof AppError && error.code === "INSUFFICIENT_CREDITS") throw new ReviewFailure(error.message);
+    throw error;
+  }
+}
+
+function runCost(ctx: AppContext, analysis: { usage: { promptTokens: number; completionTokens: number }; model: string | null }): number {
+  const base = Math.round(ctx.config.file.review.costPerRun * MICRO_PER_CREDIT);
+  if (!analysis.model) return base;
+  return base + ctx.models.costMicro(analysis.model, analysis.usage);
+}
+
+function isPermanentGitHubError(error: unknown): boolean {
+  const status = (error as { status?: number }).status;
+  return typeof status === "number" && status >= 400 && status < 500 && status !== 429;
+}
+
+function describeFailure(error: unknown): string {
+  const e = error as { status?: number; message?: string; request?: { url?: string } };
+  if (typeof e.status === "number") {
+    const what = e.status === 404 ? "not found (is the pull request or commit still there?)" : e.status === 403 ? "access refused (check the App's permissions)" : e.status >= 500 ? "GitHub is failing" : "request refused";
+    return `GitHub answered ${e.status}: ${what}`;
+  }
+  return e.message ?? String(error);
+}
