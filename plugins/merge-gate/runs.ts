@@ -1,5 +1,7 @@
 import { and, eq, inArray } from "drizzle-orm";
 import type { AppContext, ServiceContext } from "../../src/context.ts";
+import { creditsMode, getBalance, MICRO_PER_CREDIT, toCredits } from "../../src/credits/index.ts";
+import { AppError } from "../../src/errors.ts";
 import { newId } from "../../src/ids.ts";
 import { type RepositoryRef, resolveVisibleRepository } from "./installations.ts";
 import type { QueueReviewInput, RunStatus } from "./model.ts";
@@ -24,7 +26,19 @@ export interface QueuedReview {
  */
 export async function queueReview(ctx: ServiceContext, input: QueueReviewInput): Promise<QueuedReview> {
   const repository = await resolveVisibleRepository(ctx, ctx.principal, input.repositoryFullName);
+  await assertCanPay(ctx, ctx.principal.userId);
   return enqueueRun(ctx, { repository, userId: ctx.principal.userId, trigger: "api", pullRequestNumber: input.pullRequestNumber, headSha: input.headSha, title: input.pullRequestTitle, webhook: input.webhook });
+}
+
+/**
+ * In enforce mode a review the balance cannot cover is refused up front (402) rather than failing later. The
+ * run itself reserves and settles the real cost when it executes.
+ */
+async function assertCanPay(ctx: AppContext, userId: string) {
+  if (creditsMode(ctx) !== "enforce") return;
+  const cost = Math.round(ctx.config.file.review.costPerRun * MICRO_PER_CREDIT);
+  const { available } = await getBalance(ctx, userId);
+  if (available < cost) throw new AppError("INSUFFICIENT_CREDITS", `Insufficient credits: a review costs at least ${toCredits(cost)}, available ${toCredits(available)}`);
 }
 
 export interface RunRequest {
