@@ -1,30 +1,61 @@
 import { Elysia } from "elysia";
 import { authenticate, requireScopes } from "../auth/keys.ts";
 import type { Scope } from "../auth/scopes.ts";
-import type { AppContext } from "../context.ts";
+import type { AppContext, Principal } from "../context.ts";
 
 function bearer(header: string | undefined): string | undefined {
   const match = header?.match(/^Bearer\s+(\S+)\s*$/i);
   return match?.[1];
 }
 
+/** One authentication per request, however many hooks ask for it. */
+const principals = new WeakMap<Request, Promise<Principal>>();
+
 /**
  * Authentication as one macro: a route declares `{ scopes: [...] }` and receives `principal`.
  * 401 for a missing/invalid/revoked/expired key, 403 naming the scope a valid key lacks.
+ *
+ * It runs before validation: in the `parse` stage for requests with a body and in `transform` otherwise, so a
+ * caller without a valid key learns nothing about the route's schema (401, never 422). `resolve` (after
+ * validation) only hands the cached principal to the handler.
  */
 export const authPlugin = (ctx: AppContext) =>
   new Elysia({ name: "auth" }).macro({
-    scopes: (required: Scope[]) => ({
-      // Documents the route as bearer-protected, listing the scopes it needs (src/http/openapi-document.ts).
-      detail: { security: [{ bearer: required }] },
-      // Read from `request`, not Elysia's parsed `headers`: the compiled binary's route compiler does not
-      // always see that a macro needs headers parsed.
-      async resolve({ request }) {
-        const principal = await authenticate(ctx, bearer(request.headers.get("authorization") ?? undefined));
-        requireScopes(principal, required);
-        return { principal };
-      },
-    }),
+    scopes: (required: Scope[]) => {
+      const check = (request: Request) => {
+        let principal = principals.get(request);
+        if (!principal) {
+          // Read from `request`, not Elysia's parsed `headers`: the compiled binary's route compiler does not
+          // always see that a macro needs headers parsed.
+          principal = authenticate(ctx, bearer(request.headers.get("authorization") ?? undefined)).then((p) => {
+            requireScopes(p, required);
+            return p;
+          });
+          principals.set(request, principal);
+        }
+        return principal;
+      };
+      return {
+        // Documents the route as bearer-protected, listing the scopes it needs (src/http/openapi-document.ts).
+        detail: { security: [{ bearer: required }] },
+        // Errors thrown while parsing become Elysia parse errors (400), so a failed check here only skips the
+        // body (returns a placeholder) and `transform` raises the 401/403. Returning nothing lets the default
+        // body parsers run.
+        async parse({ request }) {
+          try {
+            await check(request);
+          } catch {
+            return {};
+          }
+        },
+        async transform({ request }) {
+          await check(request);
+        },
+        async resolve({ request }) {
+          return { principal: await check(request) };
+        },
+      };
+    },
   });
 
 export { bearer };

@@ -42,6 +42,19 @@ export function securitySuite(server: () => TestServer, route: ProtectedRoute) {
     await expectError(await server().request(route.path, { method: route.method, json: route.json, headers: { authorization: `Basic ${btoa("a:b")}` } }), 401);
   });
 
+  test(`${label}: without a key, a malformed body or query is still 401, never a validation error`, async () => {
+    const url = `${route.path}${route.path.includes("?") ? "&" : "?"}limit=not-a-number&cursor=${"x".repeat(300)}`;
+    const res = await server().request(url, {
+      method: route.method,
+      ...(route.method === "GET" ? {} : { headers: { "content-type": "application/json" }, body: JSON.stringify({ unexpected: [1, 2, 3] }) }),
+    });
+    await expectError(res, 401);
+    if (route.method !== "GET") {
+      const broken = await server().request(route.path, { method: route.method, headers: { "content-type": "application/json" }, body: "{not json" });
+      await expectError(broken, 401);
+    }
+  });
+
   test(`${label}: a revoked key is refused immediately`, async () => {
     const key = await server().key([route.scope ?? "read:reviews"]);
     const ctx = server().server.ctx;
