@@ -1,22 +1,7 @@
+import { type TokenCounter as Counter, tokenCounter } from "../../src/models/tokens.ts";
 import type { ChatCompletionRequest } from "./model.ts";
 
-/**
- * Local token counting with the o200k_base BPE (gpt-tokenizer). Used for the worst-case reservation before a call,
- * and to estimate usage when an upstream reports none (or the client left mid-stream). Loading the encoding takes
- * most of a second and ~100 MB, so it happens on the first completion, not at start-up.
- */
-type Counter = (text: string) => number;
-let counter: Counter | undefined;
-let loading: Promise<Counter> | undefined;
-
-export async function tokenCounter(): Promise<Counter> {
-  if (counter) return counter;
-  loading ??= import("gpt-tokenizer/encoding/o200k_base").then((m) => {
-    counter = (text: string) => (text ? m.countTokens(text) : 0);
-    return counter;
-  });
-  return loading;
-}
+export { tokenCounter };
 
 /** OpenAI's chat format overhead: tokens around each message, and those priming the assistant's reply. */
 const PER_MESSAGE = 3;

@@ -30,7 +30,7 @@ export async function runSpecialists(ctx: AppContext, input: { files: ChangedFil
   }
   const [target] = ctx.models.targets(modelId);
   const client = ctx.models.clientFor(target.provider);
-  const plan = planChunks(input.files, input.facts, review.chunkTokenBudget, review.maxChunks);
+  const plan = await planChunks(input.files, input.facts, review.chunkTokenBudget, review.maxChunks);
   const limit = pLimit(review.concurrency);
   const enabled = SPECIALISTS.filter((s) => specialistEnabled(input.repoConfig, s));
   const instructionsFor = (files: ChangedFile[]) =>

@@ -1,4 +1,4 @@
-import { countTokens } from "gpt-tokenizer/encoding/o200k_base";
+import { tokenCounter } from "../../../src/models/tokens.ts";
 import type { ChangedFile } from "../analysis/diff.ts";
 import type { ChangeFacts } from "../analysis/facts.ts";
 
@@ -32,7 +32,8 @@ function relevance(file: ChangedFile, facts: ChangeFacts): number {
  * Packs files into chunks of at most `budget` tokens (counted with the o200k tokenizer), most relevant first,
  * up to `maxChunks`. A file larger than a whole chunk is not cut mid-hunk: it is listed as not reviewed.
  */
-export function planChunks(files: ChangedFile[], facts: ChangeFacts, budget: number, maxChunks: number): ChunkPlan {
+export async function planChunks(files: ChangedFile[], facts: ChangeFacts, budget: number, maxChunks: number): Promise<ChunkPlan> {
+  const countTokens = await tokenCounter();
   const ordered = [...files].sort((a, b) => relevance(b, facts) - relevance(a, facts));
   const chunks: Chunk[] = [];
   const notReviewed: string[] = [];
