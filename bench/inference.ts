@@ -112,6 +112,8 @@ try {
   console.log(`non-2xx / errors      ${cells(rps.map((r) => `${r.non2xx}/${r.errors}`))}`);
   const ratio = (name: string) => (throughput.critique.requestsPerSecond / throughput[name].requestsPerSecond).toFixed(1);
   console.log(`critique throughput ÷ portkey on Node: ${ratio("portkey")}×, ÷ portkey on Bun: ${ratio("portkey-bun")}×`);
+  const credits = JSON.parse(await cli(BINARY, ["credits", "balance", "--user", "bench", "--json"], dir, env)) as { balance: number; reserved: number };
+  console.log(`critique metered the run: ${(1_000_000 - credits.balance - credits.reserved).toFixed(6)} credits charged, ${credits.reserved} still held by open credit blocks`);
   await ours.stop();
 } finally {
   for (const child of children) child.kill();

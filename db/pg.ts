@@ -4,4 +4,6 @@ import { defineSchema } from "./schema.ts";
 export const { users, apiKeys, jobs, creditAccounts, creditLedger, creditReservations, instanceSettings,
   githubInstallations, githubRepositories, installationMembers, reviewRuns, reviewFindings, reviewRunHistory, pullRequestStates, githubDeliveries,
   inferenceUsage, trainingSamples, rateLimitWindows,
+  passports, passportSnapshots, checkpoints, policyEvaluations,
+  webhookEndpoints, webhookDeliveries, webhookAttempts,
 } = defineSchema(pgKit);

@@ -3,8 +3,10 @@
  * Add a table here, then run `bun run db:generate` to write both migration folders.
  */
 import type { ColumnKit } from "./columns.ts";
+import { defineChangeControlTables } from "./change-control.ts";
 import { defineInferenceTables } from "./inference.ts";
 import { defineMergeGateTables } from "./merge-gate.ts";
+import { defineWebhookTables } from "./webhooks.ts";
 
 export function defineSchema(k: ColumnKit) {
   const users = k.table("users", {
@@ -108,7 +110,7 @@ export function defineSchema(k: ColumnKit) {
   });
 
   const core = { users, apiKeys, jobs, creditAccounts, creditLedger, creditReservations, instanceSettings };
-  return { ...core, ...defineMergeGateTables(k, core), ...defineInferenceTables(k, core) };
+  return { ...core, ...defineMergeGateTables(k, core), ...defineInferenceTables(k, core), ...defineChangeControlTables(k, core), ...defineWebhookTables(k, core) };
 }
 
 export type Schema = ReturnType<typeof defineSchema>;

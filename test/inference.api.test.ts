@@ -61,7 +61,8 @@ test("a completion passes the body through, names the provider, and reports usag
 
   const usage = data.usage as OpenAI.CompletionUsage & { cost: number };
   expect(usage.cost).toBeCloseTo(expectedCost(usage), 9);
-  expect(await h.balance(userId)).toBe(GRANT - Math.round(usage.cost * 1e6));
+  // Settlement is written right after the answer goes out.
+  await waitFor(async () => (await h.balance(userId)) === GRANT - Math.round(usage.cost * 1e6), { what: "the call to be settled" });
 });
 
 test("streamed and non-streamed calls of the same exchange cost the same; include_usage gets the usage chunk with cost", async () => {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { InternalServerError, RateLimitError } from "openai";
+import { APIError, InternalServerError, RateLimitError } from "openai";
 import { waitFor } from "./fakes/http.ts";
 import { type InferenceHarness, startInference } from "./helpers/inference.ts";
 
@@ -49,7 +49,8 @@ test("when the last target answers 429 the client gets 429 with its Retry-After,
 
   h.primary.fail({ status: 500 });
   expect(await sdk.chat.completions.create({ model: "solo", messages }).catch((e) => e)).toBeInstanceOf(InternalServerError);
-  expect(await h.balance(userId)).toBe(GRANT);
+  // The held worst cases go back once the credit block is released.
+  await waitFor(async () => (await h.balance(userId)) === GRANT, { what: "the hold to be released" });
 });
 
 test("a target that does not answer within its timeout is left for the next one", async () => {
@@ -123,4 +124,23 @@ test("long silences in a stream carry SSE keep-alive comments, which the SDK ign
   let text = "";
   for await (const chunk of await sdk.chat.completions.create({ model: "fast", messages, stream: true })) text += chunk.choices[0]?.delta.content ?? "";
   expect(text).toBe("slow answer");
+}, 20_000);
+
+test("an upstream that breaks off mid-stream ends the client's stream with an error event; what was produced is billed", async () => {
+  const { sdk, userId } = await h.client({ grant: GRANT });
+  h.primary.reply({ content: "one two three four five six", chunks: ["one ", "two ", "three ", "four ", "five ", "six"], endAfterChunks: 3 });
+  let text = "";
+  const failure = await (async () => {
+    for await (const chunk of await sdk.chat.completions.create({ model: "fast", messages, stream: true })) text += chunk.choices[0]?.delta.content ?? "";
+  })().catch((e) => e);
+  expect(failure).toBeInstanceOf(APIError);
+  expect(failure.message).toContain("broke off");
+  expect(text).toBe("one two ");
+  const [row] = await waitFor(async () => {
+    const rows = await h.usageRows(userId);
+    return rows.length ? rows : undefined;
+  }, { what: "the broken call to be recorded" });
+  expect(row.status).toBe("failed");
+  expect(row.estimated).toBe(true);
+  expect(row.cost).toBeGreaterThan(0);
 }, 20_000);

@@ -3,7 +3,7 @@ import type { AppContext, Principal } from "../../src/context.ts";
 import { newId } from "../../src/ids.ts";
 import type { Breakers } from "./breaker.ts";
 import { InferenceError, UpstreamError } from "./errors.ts";
-import { abandonExchange, type Charge, chargeFor, closeExchange, type Exchange, reserveWorstCase } from "./metering.ts";
+import { abandonExchange, type Books, type Charge, chargeFor, closeExchange, type Exchange, reserveWorstCase } from "./metering.ts";
 import { type ChatCompletionRequest, chatCompletionRequest, type UpstreamUsage } from "./model.ts";
 import { messagesFromChunks, messagesFromCompletion, producedOf } from "./produced.ts";
 import type { RateLimiter } from "./rate-limit.ts";
@@ -17,6 +17,15 @@ export interface InferenceDeps {
   breakers: Breakers;
   limiter: RateLimiter;
   settings: InferenceConfig;
+  books: Books;
+  /** Settlements still being written after their answer went out; awaited at shutdown. */
+  settling: Set<Promise<void>>;
+}
+
+/** Closes an exchange (its hold, usage row, training sample) without holding up the answer; shutdown waits for it. */
+function closeInBackground(deps: InferenceDeps, closing: Promise<void>): void {
+  deps.settling.add(closing);
+  void closing.finally(() => deps.settling.delete(closing));
 }
 
 export interface CompletionInput {
@@ -49,20 +58,20 @@ export async function chatCompletion(ctx: AppContext, deps: InferenceDeps, input
     byok,
     trainingOptIn: input.principal.inference?.trainingOptIn === true,
     localPromptTokens: countPromptTokens(count, request, deps.settings.imageTokens),
-    reservationId: null,
+    hold: null,
   };
   const maxOutput = Math.min(request.max_completion_tokens ?? request.max_tokens ?? model.maxOutputTokens, model.maxOutputTokens) * (request.n ?? 1);
-  await reserveWorstCase(ctx, exchange, maxOutput);
+  await reserveWorstCase(ctx, deps.books, exchange, maxOutput);
 
   let answer: UpstreamAnswer;
   try {
     answer = await callUpstream(deps.breakers, { targets, body: request, stream, upstreamKey: byok ? input.upstreamKey : undefined, signal: input.signal });
   } catch (error) {
-    await abandonExchange(ctx, exchange);
+    abandonExchange(deps.books, exchange);
     throw error;
   }
   exchange.provider = answer.target.provider.id;
-  if (answer.kind === "json") return finishJson(ctx, exchange, answer.text, count);
+  if (answer.kind === "json") return finishJson(ctx, deps, exchange, answer.text, count);
 
   let charge: Charge | undefined;
   const chargeOf = (usage: UpstreamUsage | null, payloads: string[]) =>
@@ -76,24 +85,25 @@ export async function chatCompletion(ctx: AppContext, deps: InferenceDeps, input
       return charge.usage;
     },
     onEnd: (end, usage, payloads) => {
-      void closeExchange(ctx, exchange, charge ?? chargeOf(usage, payloads), end, () => messagesFromChunks(payloads));
+      const final = charge ?? chargeOf(usage, payloads);
+      closeInBackground(deps, closeExchange(ctx, deps.books, exchange, final, end, () => messagesFromChunks(payloads)));
     },
   });
   return { kind: "stream", provider: exchange.provider, contentType: answer.contentType, stream: body };
 }
 
-async function finishJson(ctx: AppContext, exchange: Exchange, text: string, count: (text: string) => number): Promise<CompletionResult> {
+async function finishJson(ctx: AppContext, deps: InferenceDeps, exchange: Exchange, text: string, count: (text: string) => number): Promise<CompletionResult> {
   let json: { usage?: UpstreamUsage | null; choices?: [] };
   try {
     json = JSON.parse(text);
   } catch {
-    await abandonExchange(ctx, exchange);
+    abandonExchange(deps.books, exchange);
     throw new UpstreamError(502, { message: `Upstream ${exchange.provider} answered with something that is not JSON`, type: "api_error", param: null, code: "upstream_invalid_response" });
   }
   const messages = () => messagesFromCompletion(json);
   const charge = chargeFor(ctx, exchange, json.usage ?? null, () => countCompletionTokens(count, producedOf(messages())));
   json.usage = charge.usage as unknown as UpstreamUsage;
-  await closeExchange(ctx, exchange, charge, "completed", messages);
+  closeInBackground(deps, closeExchange(ctx, deps.books, exchange, charge, "completed", messages));
   return { kind: "json", provider: exchange.provider!, body: JSON.stringify(json) };
 }
 

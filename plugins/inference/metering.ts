@@ -1,14 +1,22 @@
 import type { ModelConfig } from "../../src/config/index.ts";
 import type { AppContext, Principal } from "../../src/context.ts";
-import { releaseReservation, reserveCredits, settleReservation, toCredits } from "../../src/credits/index.ts";
+import { toCredits } from "../../src/credits/index.ts";
+import type { CreditPools, Hold } from "./credit-pool.ts";
 import type { ChatCompletionRequest, UpstreamUsage } from "./model.ts";
 import type { AssistantMessage } from "./produced.ts";
 import { retainSample } from "./training.ts";
+import type { UsageLog } from "./usage-log.ts";
 
 /**
  * Credits for one completion: hold the worst case before the call, settle to the real usage after it (or release
- * everything when nothing was produced), and record the exchange. Amounts are micro-credits.
+ * everything when nothing was produced), and record the exchange. Amounts are micro-credits. Holds come from
+ * credit-pool.ts, usage rows go through usage-log.ts.
  */
+export interface Books {
+  pools: CreditPools;
+  usage: UsageLog;
+}
+
 export interface Exchange {
   id: string;
   principal: Principal;
@@ -19,17 +27,16 @@ export interface Exchange {
   trainingOptIn: boolean;
   /** Prompt tokens as counted here (used when the upstream reports none). */
   localPromptTokens: number;
-  reservationId: string | null;
+  hold: Hold | null;
   provider?: string;
 }
 
 /** Holds the worst case; nothing is held for BYOK calls or free models. Throws 402 in enforce mode. */
-export async function reserveWorstCase(ctx: AppContext, exchange: Exchange, maxOutputTokens: number): Promise<void> {
+export async function reserveWorstCase(ctx: AppContext, books: Books, exchange: Exchange, maxOutputTokens: number): Promise<void> {
   if (exchange.byok) return;
   const worst = ctx.models.costMicro(exchange.model.id, { promptTokens: exchange.localPromptTokens, completionTokens: maxOutputTokens }, { trainingOptIn: exchange.trainingOptIn });
   if (worst === 0) return;
-  const reservation = await reserveCredits(ctx, { userId: exchange.principal.userId, amount: worst, reference: `inference:${exchange.id}` });
-  exchange.reservationId = reservation.id;
+  exchange.hold = await books.pools.hold(exchange.principal.userId, worst);
 }
 
 export interface Charge {
@@ -57,10 +64,10 @@ export function chargeFor(ctx: AppContext, exchange: Exchange, upstream: Upstrea
 export type ExchangeStatus = "completed" | "cancelled" | "failed";
 
 /** After the answer: settle the reservation to the real cost, record the usage, retain the sample if opted in. */
-export async function closeExchange(ctx: AppContext, exchange: Exchange, charge: Charge, status: ExchangeStatus, messages: () => AssistantMessage[]): Promise<void> {
+export async function closeExchange(ctx: AppContext, books: Books, exchange: Exchange, charge: Charge, status: ExchangeStatus, messages: () => AssistantMessage[]): Promise<void> {
   try {
-    if (exchange.reservationId) await settleReservation(ctx, { reservationId: exchange.reservationId, amount: charge.costMicro });
-    await ctx.db.insert(ctx.tables.inferenceUsage).values({
+    if (exchange.hold) books.pools.finish(exchange.hold, charge.costMicro);
+    books.usage.add({
       id: exchange.id,
       userId: exchange.principal.userId,
       keyId: exchange.principal.keyId,
@@ -74,7 +81,7 @@ export async function closeExchange(ctx: AppContext, exchange: Exchange, charge:
       trainingOptIn: exchange.trainingOptIn,
       stream: exchange.stream,
       status,
-      reservationId: exchange.reservationId,
+      reservationId: exchange.hold?.lease.reservationId ?? null,
       createdAt: new Date(),
     });
     if (exchange.trainingOptIn && status === "completed") await retainSample(ctx, exchange, messages());
@@ -84,7 +91,7 @@ export async function closeExchange(ctx: AppContext, exchange: Exchange, charge:
 }
 
 /** Nothing was produced (every upstream failed, or the client left first): all held credits go back. */
-export async function abandonExchange(ctx: AppContext, exchange: Exchange): Promise<void> {
-  if (!exchange.reservationId) return;
-  await releaseReservation(ctx, exchange.reservationId).catch((error) => ctx.log.error({ err: error, exchange: exchange.id }, "inference: could not release a reservation"));
+export function abandonExchange(books: Books, exchange: Exchange): void {
+  if (exchange.hold) books.pools.finish(exchange.hold, 0);
+  exchange.hold = null;
 }

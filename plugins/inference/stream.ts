@@ -31,7 +31,7 @@ export function relay(upstream: ReadableStream<Uint8Array>, options: RelayOption
   const payloads: string[] = [];
   let pending = "";
   let usage: UpstreamUsage | null = null;
-  let lastChunk: Record<string, unknown> | undefined;
+  let sawDone = false;
   let lastSent = performance.now();
   let ended = false;
   let keepAlive: ReturnType<typeof setInterval> | undefined;
@@ -49,15 +49,16 @@ export function relay(upstream: ReadableStream<Uint8Array>, options: RelayOption
     const data = dataOf(event);
     if (data === undefined) return `${event}\n\n`;
     if (data === "[DONE]") {
+      sawDone = true;
       if (usage || !options.clientWantsUsage) return `${event}\n\n`;
       // No usage from the upstream: the client asked for it, so it gets our estimate first.
-      const estimate = { id: lastChunk?.id, object: "chat.completion.chunk", created: lastChunk?.created, model: lastChunk?.model, choices: [], usage: options.finalUsage(null, payloads) };
+      const first = firstChunk(payloads);
+      const estimate = { id: first.id, object: "chat.completion.chunk", created: first.created, model: first.model, choices: [], usage: options.finalUsage(null, payloads) };
       return `data: ${JSON.stringify(estimate)}\n\n${event}\n\n`;
     }
     payloads.push(data);
     if (!USAGE.test(data)) return `${event}\n\n`;
     const chunk = JSON.parse(data) as Record<string, unknown>;
-    lastChunk = chunk;
     usage = chunk.usage as UpstreamUsage;
     if (!options.clientWantsUsage) {
       // The usage-only final chunk was ours to ask for; a chunk that also carries choices keeps them.
@@ -67,6 +68,14 @@ export function relay(upstream: ReadableStream<Uint8Array>, options: RelayOption
     }
     chunk.usage = options.finalUsage(usage, payloads);
     return `data: ${JSON.stringify(chunk)}\n\n`;
+  };
+
+  /** Tells the client in-stream (the SDKs raise an APIError for an `error` event) and bills what was produced. */
+  const breakOff = (controller: ReadableStreamDefaultController<Uint8Array>, why: string) => {
+    const error = { message: `The upstream stream broke off: ${why}`, type: "api_error", param: null, code: "upstream_stream_error" };
+    controller.enqueue(encoder.encode(`data: ${JSON.stringify({ error })}\n\n`));
+    controller.close();
+    end("failed");
   };
 
   return new ReadableStream<Uint8Array>({
@@ -86,14 +95,13 @@ export function relay(upstream: ReadableStream<Uint8Array>, options: RelayOption
           result = await reader.read();
         } catch (error) {
           if (ended) return;
-          const message = `The upstream stream broke off: ${(error as Error).message}`;
-          controller.enqueue(encoder.encode(`data: ${JSON.stringify({ error: { message, type: "api_error", param: null, code: "upstream_stream_error" } })}\n\n`));
-          controller.close();
-          return end("failed");
+          return breakOff(controller, (error as Error).message);
         }
         if (result.done) {
           const rest = pending.trim() ? handle(pending.trimEnd()) : "";
           if (rest) controller.enqueue(encoder.encode(rest));
+          // OpenAI-style streams end with [DONE]; one that stops before it was cut off.
+          if (!sawDone) return breakOff(controller, "the connection closed before [DONE]");
           controller.close();
           return end("completed");
         }
@@ -128,6 +136,15 @@ export function relay(upstream: ReadableStream<Uint8Array>, options: RelayOption
       end("cancelled");
     },
   });
+}
+
+/** The id, created and model of the stream's first chunk, for a chunk we add. */
+function firstChunk(payloads: string[]): Record<string, unknown> {
+  try {
+    return JSON.parse(payloads[0] ?? "{}");
+  } catch {
+    return {};
+  }
 }
 
 /** The data of an SSE event (joined data lines), or undefined for comments and events without data. */

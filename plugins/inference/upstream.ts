@@ -22,9 +22,12 @@ export interface UpstreamCall {
   signal: AbortSignal;
 }
 
-/** Thrown when the client left before an upstream answered: nothing to answer, nothing to charge. */
-export class ClientGone extends Error {
+/** The client left before an upstream answered: nothing to charge; the answer (499) reaches nobody. */
+export class ClientGone extends UpstreamError {
   override name = "ClientGone";
+  constructor() {
+    super(499, { message: "The client closed the request before an upstream answered", type: "api_error", param: null, code: "client_closed_request" });
+  }
 }
 
 export const targetKey = (target: ResolvedTarget) => `${target.provider.id}/${target.model}`;
@@ -82,10 +85,10 @@ export async function callUpstream(breakers: Breakers, call: UpstreamCall): Prom
       return { kind: "json", target, text };
     } catch (error) {
       release();
-      if (error instanceof UpstreamError) throw error;
+      if (error instanceof UpstreamError && !call.signal.aborted) throw error;
       if (call.signal.aborted) {
         breakers.abandon(key);
-        throw new ClientGone("the client disconnected before the upstream answered");
+        throw new ClientGone();
       }
       breakers.failure(key);
       lastError = timedOut

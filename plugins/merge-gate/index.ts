@@ -1,11 +1,21 @@
 import type { AppContext } from "../../src/context.ts";
-import { githubWebhookRoutes } from "./github/webhook-routes.ts";
+import { checkpointJob } from "./checkpoints/job.ts";
+import { checkpointRoutes } from "./checkpoints/routes.ts";
+import { serverCheckpointSettings } from "./checkpoints/run.ts";
 import { githubEventJob } from "./github/event-job.ts";
+import { githubWebhookRoutes } from "./github/webhook-routes.ts";
+import { passportRoutes } from "./passports/routes.ts";
 import { reviewJob } from "./pipeline/job.ts";
+import { serverPolicy } from "./policy/service.ts";
 import { mergeGateRoutes } from "./routes.ts";
 
-/** The merge gate surface: its jobs registered with the scheduler, its REST and GitHub webhook routes. */
+/**
+ * The merge gate surface (Platform API): reviews, checkpoints, merge policy, change passports, GitHub webhooks.
+ * Its jobs are registered with the scheduler here, and its config sections are checked so a typo stops start-up.
+ */
 export function mergeGate(ctx: AppContext) {
-  ctx.jobs.register(reviewJob, githubEventJob);
-  return [mergeGateRoutes(ctx), githubWebhookRoutes(ctx)];
+  serverPolicy(ctx);
+  serverCheckpointSettings(ctx);
+  ctx.jobs.register(reviewJob, checkpointJob, githubEventJob);
+  return [mergeGateRoutes(ctx), checkpointRoutes(ctx), passportRoutes(ctx), githubWebhookRoutes(ctx)];
 }

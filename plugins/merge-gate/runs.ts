@@ -3,9 +3,12 @@ import type { AppContext, ServiceContext } from "../../src/context.ts";
 import { creditsMode, getBalance, MICRO_PER_CREDIT, toCredits } from "../../src/credits/index.ts";
 import { AppError } from "../../src/errors.ts";
 import { newId } from "../../src/ids.ts";
+import { assertWebhookUrl } from "../../src/webhooks/index.ts";
+import { announceRun } from "./events.ts";
 import { type RepositoryRef, resolveVisibleRepository } from "./installations.ts";
 import type { QueueReviewInput, RunStatus } from "./model.ts";
 import { TERMINAL_STATUSES } from "./model.ts";
+import { ensurePassport } from "./passports/service.ts";
 import { reviewJob } from "./pipeline/job.ts";
 import { archiveExecution } from "./run-history.ts";
 
@@ -26,6 +29,7 @@ export interface QueuedReview {
  */
 export async function queueReview(ctx: ServiceContext, input: QueueReviewInput): Promise<QueuedReview> {
   const repository = await resolveVisibleRepository(ctx, ctx.principal, input.repositoryFullName);
+  if (input.webhook) await assertWebhookUrl(ctx, input.webhook.url, "webhook.url");
   await assertCanPay(ctx, ctx.principal.userId);
   return enqueueRun(ctx, { repository, userId: ctx.principal.userId, trigger: "api", pullRequestNumber: input.pullRequestNumber, headSha: input.headSha, title: input.pullRequestTitle, webhook: input.webhook });
 }
@@ -61,10 +65,12 @@ export async function enqueueRun(ctx: AppContext, request: RunRequest): Promise<
   const seal = async (runId: string) =>
     request.webhook ? { url: request.webhook.url, events: request.webhook.events ?? DEFAULT_EVENTS, secret: await ctx.secrets.encrypt(`review_runs.webhook.${runId}`, request.webhook.secret) } : null;
 
+  const passport = await ensurePassport(ctx, { installationId: request.repository.installationId, repository: request.repository.fullName, repositoryKey: request.repository.key, pullRequestNumber: request.pullRequestNumber, headSha, title: request.title });
   const inserted = await ctx.db
     .insert(t)
     .values({
       id,
+      changePassportId: passport.id,
       userId: request.userId,
       installationId: request.repository.installationId,
       repository: request.repository.fullName,
@@ -82,6 +88,7 @@ export async function enqueueRun(ctx: AppContext, request: RunRequest): Promise<
     .returning();
   if (inserted.length) {
     await ctx.jobs.enqueue(reviewJob, { runId: id, execution: 1 }, { dedupeKey: `review:${id}:1` });
+    await announceRun(ctx, inserted[0]);
     return { run: inserted[0], enqueued: true };
   }
 
@@ -129,6 +136,7 @@ async function rerun(ctx: AppContext, existing: RunRow, request: RunRequest, web
     return { run: current, enqueued: false };
   }
   await ctx.jobs.enqueue(reviewJob, { runId: existing.id, execution }, { dedupeKey: `review:${existing.id}:${execution}` });
+  await announceRun(ctx, updated);
   return { run: updated, enqueued: true };
 }
 

@@ -7,6 +7,7 @@ import { registerTrainingCommands } from "../../plugins/inference/cli.ts";
 import { registerCreditCommands } from "./credits.ts";
 import { registerKeyCommands } from "./keys.ts";
 import { registerInstallationCommands } from "../../plugins/merge-gate/cli.ts";
+import { registerPassportCommands } from "../../plugins/merge-gate/passports/cli.ts";
 import { reportAndExit, withContext } from "./run.ts";
 
 const program = new Command()
@@ -47,5 +48,6 @@ registerKeyCommands(program);
 registerCreditCommands(program);
 registerTrainingCommands(program);
 registerInstallationCommands(program);
+registerPassportCommands(program);
 
 await program.parseAsync(process.argv);

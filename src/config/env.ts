@@ -39,6 +39,10 @@ export const envSchema = z
     CRITIQUE_PUBLIC_URL: url("CRITIQUE_PUBLIC_URL"),
     CRITIQUE_CREDITS: z.enum(["track", "enforce"]).default("track"),
     CRITIQUE_WEBHOOK_ALLOWED_CIDRS: optionalString,
+    /** Outbound webhooks: attempts per delivery (1 = the documented single attempt) and the backoff between them. */
+    CRITIQUE_WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(12),
+    CRITIQUE_WEBHOOK_RETRY_BASE_MS: z.coerce.number().int().min(0).default(60_000),
+    CRITIQUE_WEBHOOK_RETRY_MAX_MS: z.coerce.number().int().min(0).default(8 * 60 * 60_000),
     CRITIQUE_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
     CRITIQUE_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(30_000),
     CRITIQUE_JOB_POLL_MS: z.coerce.number().int().min(5).default(250),

@@ -1,8 +1,10 @@
 import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
+import { type CidrRange, parseCidrList } from "./cidrs.ts";
 import { ConfigError, type Env, parseEnv } from "./env.ts";
 import { type ConfigFile, configFileSchema } from "./file.ts";
 
+export type { CidrRange } from "./cidrs.ts";
 export { ConfigError } from "./env.ts";
 export type { ConfigFile, ModelConfig, ProviderConfig } from "./file.ts";
 
@@ -16,6 +18,8 @@ export interface Config {
   publicUrl: string;
   database: { dialect: "sqlite"; path: string } | { dialect: "postgres"; url: string };
   githubPrivateKey?: string;
+  /** Private ranges outbound webhooks may reach despite the SSRF guard (CRITIQUE_WEBHOOK_ALLOWED_CIDRS). */
+  webhookAllowedCidrs: CidrRange[];
 }
 
 /** Parses env and the optional YAML file once; throws ConfigError with one line naming the culprit. */
@@ -32,6 +36,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     publicUrl: (env.CRITIQUE_PUBLIC_URL ?? `http://localhost:${env.PORT}`).replace(/\/+$/, ""),
     database: databaseFrom(env.DATABASE_URL, dataDir),
     githubPrivateKey: readPrivateKey(env.CRITIQUE_GITHUB_PRIVATE_KEY),
+    webhookAllowedCidrs: parseCidrList(env.CRITIQUE_WEBHOOK_ALLOWED_CIDRS),
   };
 }
 

@@ -98,8 +98,9 @@ describe("POST /api/github/webhooks", () => {
     const [a, b, c] = [`${"9".repeat(39)}a`, `${"9".repeat(39)}b`, `${"9".repeat(39)}c`];
     const rest = await w.s.request("/api/v1/reviews", { method: "POST", key: w.alice, json: { repositoryFullName: REPO, pullRequestNumber: 63, headSha: c } });
     expect(rest.status).toBe(202);
-    await queueAutomaticReview(ctx, pullEvent("opened", 63, a) as never);
-    await queueAutomaticReview(ctx, pullEvent("synchronize", 63, b) as never);
+    const repository = { installationId: "77", fullName: REPO, key: REPO };
+    await queueAutomaticReview(ctx, { repository, pullRequestNumber: 63, headSha: a, title: null });
+    await queueAutomaticReview(ctx, { repository, pullRequestNumber: 63, headSha: b, title: null });
     const byHead = Object.fromEntries((await runsFor(63)).map((r) => [r.headSha, r]));
     expect(byHead[a]).toMatchObject({ status: "CANCELLED", trigger: "github" });
     expect(byHead[a].failureReason).toContain("Superseded");

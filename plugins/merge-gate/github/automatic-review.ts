@@ -1,6 +1,7 @@
 import { and, eq, ne } from "drizzle-orm";
 import type { AppContext } from "../../../src/context.ts";
-import { upsertInstallation, upsertRepositories } from "../installations.ts";
+import { enqueueCheckpoint } from "../checkpoints/service.ts";
+import { type RepositoryRef, upsertInstallation, upsertRepositories } from "../installations.ts";
 import { enqueueRun } from "../runs.ts";
 
 interface PullRequestPayload {
@@ -11,11 +12,10 @@ interface PullRequestPayload {
 }
 
 /**
- * Queues a review for a pull request event. Pushes that arrive while an earlier automatic review of the same PR
- * is still queued coalesce: the older queued run is cancelled in favour of the newest SHA. REST requests are
- * never coalesced (each gets the SHA it asked for).
+ * A pull request event: the checkpoint runs first, on every configured action; the checkpoint job then queues the
+ * full review (see checkpoints/run.ts), so no automatic review ever starts before its checkpoint.
  */
-export async function queueAutomaticReview(ctx: AppContext, payload: PullRequestPayload) {
+export async function handlePullRequestEvent(ctx: AppContext, payload: PullRequestPayload) {
   const review = ctx.config.file.review;
   const pr = payload.pull_request;
   if (!review.triggers.includes(payload.action as never)) return { skipped: `action ${payload.action}` };
@@ -25,21 +25,23 @@ export async function queueAutomaticReview(ctx: AppContext, payload: PullRequest
   const fullName = payload.repository.full_name;
   await upsertInstallation(ctx, { id: installationId, accountLogin: payload.repository.owner.login, accountType: payload.repository.owner.type ?? null });
   await upsertRepositories(ctx, installationId, [fullName]);
+  const repository = { installationId, fullName, key: fullName.toLowerCase() };
+  const checkpoint = await enqueueCheckpoint(ctx, { repository, userId: null, trigger: "github", pullRequestNumber: pr.number, headSha: pr.head.sha, title: pr.title ?? null });
+  return { checkpointId: checkpoint.id };
+}
 
+/**
+ * Queues an automatic review. Pushes that arrive while an earlier automatic review of the same PR is still queued
+ * coalesce: the older queued run is cancelled in favour of the newest SHA. REST requests are never coalesced.
+ */
+export async function queueAutomaticReview(ctx: AppContext, input: { repository: RepositoryRef; pullRequestNumber: number; headSha: string; title: string | null }) {
   const t = ctx.tables.reviewRuns;
-  const headSha = pr.head.sha.toLowerCase();
+  const headSha = input.headSha.toLowerCase();
   const now = new Date();
   await ctx.db
     .update(t)
     .set({ status: "CANCELLED", failureReason: `Superseded by a newer push (${headSha.slice(0, 12)})`, completedAt: now, updatedAt: now })
-    .where(and(eq(t.repositoryKey, fullName.toLowerCase()), eq(t.pullRequestNumber, pr.number), eq(t.trigger, "github"), eq(t.status, "QUEUED"), ne(t.headSha, headSha)));
-  const { run, enqueued } = await enqueueRun(ctx, {
-    repository: { installationId, fullName, key: fullName.toLowerCase() },
-    userId: null,
-    trigger: "github",
-    pullRequestNumber: pr.number,
-    headSha,
-    title: pr.title ?? null,
-  });
+    .where(and(eq(t.repositoryKey, input.repository.key), eq(t.pullRequestNumber, input.pullRequestNumber), eq(t.trigger, "github"), eq(t.status, "QUEUED"), ne(t.headSha, headSha)));
+  const { run, enqueued } = await enqueueRun(ctx, { repository: input.repository, userId: null, trigger: "github", pullRequestNumber: input.pullRequestNumber, headSha, title: input.title });
   return { runId: run.id, enqueued };
 }

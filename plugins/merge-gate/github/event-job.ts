@@ -3,7 +3,7 @@ import { findUserByName } from "../../../src/auth/users.ts";
 import type { AppContext } from "../../../src/context.ts";
 import { defineJob } from "../../../src/jobs/define.ts";
 import { grantInstallation, markInstallationDeleted, removeRepositories, upsertInstallation, upsertRepositories } from "../installations.ts";
-import { queueAutomaticReview } from "./automatic-review.ts";
+import { handlePullRequestEvent } from "./automatic-review.ts";
 
 export const HANDLED_EVENTS = ["pull_request", "installation", "installation_repositories"];
 
@@ -27,7 +27,7 @@ export const githubEventJob = defineJob({
   timeoutMs: 60_000,
   maxAttempts: 5,
   run: async (ctx, { event, payload }) => {
-    if (event === "pull_request") return queueAutomaticReview(ctx, payload);
+    if (event === "pull_request") return handlePullRequestEvent(ctx, payload);
     if (event === "installation" || event === "installation_repositories") return syncInstallation(ctx, payload as InstallationPayload);
     return { ignored: event };
   },

@@ -4,10 +4,13 @@ import { releaseReservation, reserveCredits, settleReservation } from "../../../
 import { AppError } from "../../../src/errors.ts";
 import type { JobAttempt } from "../../../src/jobs/define.ts";
 import { MICRO_PER_CREDIT } from "../../../src/credits/index.ts";
+import { DEFAULT_REPO_CONFIG, parseRepoConfig } from "../analysis/repo-config.ts";
+import { recordReview } from "../passports/record.ts";
 import { findRun, type RunRow, transitionRun } from "../runs.ts";
 import { analyzeChange } from "./analyze.ts";
 import { fetchChange, readFile } from "./fetch-change.ts";
 import { failCheckRun, startCheckRun } from "./github-output.ts";
+import { announceRun } from "../events.ts";
 import { completeRun } from "./persist.ts";
 import { previousFindings } from "./previous.ts";
 import { publishReview } from "./publish.ts";
@@ -23,7 +26,11 @@ class ReviewFailure extends Error {}
  */
 export async function runReview(ctx: AppContext, payload: { runId: string; execution: number }, attempt: JobAttempt, maxAttempts: number) {
   let run = await findRun(ctx, payload.runId);
-  if (!run || run.execution !== payload.execution || !["QUEUED", "IN_PROGRESS"].includes(run.status)) return { skipped: "stale job" };
+  if (!run || run.execution !== payload.execution || !["QUEUED", "IN_PROGRESS"].includes(run.status)) {
+    // A worker that died right after finishing: its announcement may be missing (announcing twice sends once).
+    if (run?.execution === payload.execution) await announceRun(ctx, run);
+    return { skipped: "stale job" };
+  }
   if (await failIfStuck(ctx, run)) return { failed: "stuck past its timeout" };
   if (run.status === "QUEUED") {
     run = await transitionRun(ctx, run.id, run.execution, ["QUEUED"], { status: "IN_PROGRESS", startedAt: new Date() });
@@ -42,7 +49,9 @@ export async function runReview(ctx: AppContext, payload: { runId: string; execu
     const reason = timedOut ? `Review did not finish within its timeout (${Math.round(ctx.config.file.review.timeoutMs / 1000)} s)` : describeFailure(error);
     const final = timedOut || error instanceof ReviewFailure || isPermanentGitHubError(error) || attempt.attempt >= maxAttempts;
     if (!final) throw error;
-    await transitionRun(ctx, run.id, run.execution, ["IN_PROGRESS"], { status: "FAILED", failureReason: reason, completedAt: new Date() });
+    const failed = await transitionRun(ctx, run.id, run.execution, ["IN_PROGRESS"], { status: "FAILED", failureReason: reason, completedAt: new Date() });
+    if (failed) await announceRun(ctx, failed);
+    if (failed) await recordReview(ctx, failed, { repoConfig: DEFAULT_REPO_CONFIG, octokit, findingsCount: 0 }).catch((e) => ctx.log.warn({ err: e, runId: run.id }, "could not record the failed review in its passport"));
     if (octokit && state.checkRunId !== undefined) {
       const [owner, repo] = run.repository.split("/");
       await failCheckRun({ octokit, owner, repo }, state.checkRunId, reason).catch(() => undefined);
@@ -78,7 +87,9 @@ async function execute(ctx: AppContext, run: RunRow, octokit: Octokit, signal: A
     const charged = reservation ? (await settleReservation(ctx, { reservationId: reservation, amount: cost })).reservation.charged : null;
     const completed = await completeRun(ctx, { ...run, pullRequestTitle: run.pullRequestTitle ?? change.title }, analysis.outcome, lead, charged);
     if (!completed) return { skipped: "run changed while reviewing" };
+    await announceRun(ctx, completed);
     const problems = await publishReview(ctx, octokit, completed, analysis.outcome, lead, state.checkRunId);
+    await recordReview(ctx, completed, { repoConfig: parseRepoConfig(change.repoConfigText).config, octokit, findingsCount: analysis.outcome.findings.length });
     return { verdict: analysis.outcome.verdict, findings: analysis.outcome.findings.length, githubProblems: problems };
   } catch (error) {
     if (reservation) await releaseReservation(ctx, reservation).catch(() => undefined);

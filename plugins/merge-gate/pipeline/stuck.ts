@@ -1,4 +1,5 @@
 import type { AppContext } from "../../../src/context.ts";
+import { announceRun } from "../events.ts";
 import type { RunRow } from "../runs.ts";
 import { transitionRun } from "../runs.ts";
 
@@ -13,9 +14,11 @@ export async function failIfStuck(ctx: AppContext, run: RunRow): Promise<RunRow 
   if (run.status !== "IN_PROGRESS" || !run.startedAt) return undefined;
   const deadline = run.startedAt.getTime() + ctx.config.file.review.timeoutMs + GRACE_MS;
   if (Date.now() < deadline) return undefined;
-  return transitionRun(ctx, run.id, run.execution, ["IN_PROGRESS"], {
+  const failed = await transitionRun(ctx, run.id, run.execution, ["IN_PROGRESS"], {
     status: "FAILED",
     failureReason: `Review did not finish within its timeout (${Math.round(ctx.config.file.review.timeoutMs / 1000)} s)`,
     completedAt: new Date(),
   });
+  if (failed) await announceRun(ctx, failed);
+  return failed;
 }
