@@ -22,13 +22,19 @@ program
   .action(async () => {
     try {
       const server = await startServer(loadConfig());
+      const log = server.ctx.log;
+      // pino writes asynchronously: flush before exiting or the last lines are lost.
+      const exit = (code: number) => log.flush(() => process.exit(code));
       const shutdown = (signal: string) => {
-        server.ctx.log.info({ signal }, "shutting down: draining work");
+        log.info({ signal }, "shutting down: draining work");
         server.stop().then(
-          () => process.exit(0),
+          () => {
+            log.info("stopped");
+            exit(0);
+          },
           (error) => {
-            server.ctx.log.error({ err: error }, "shutdown failed");
-            process.exit(1);
+            log.error({ err: error }, "shutdown failed");
+            exit(1);
           },
         );
       };

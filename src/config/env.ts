@@ -19,6 +19,8 @@ export const envSchema = z
     HOST: z.string().min(1).default("0.0.0.0"),
     CRITIQUE_DATA_DIR: z.string().min(1).default("./data"),
     DATABASE_URL: optionalString,
+    /** PostgreSQL connections per process. */
+    CRITIQUE_DB_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
     REDIS_URL: url("REDIS_URL"),
     CRITIQUE_REDIS_PREFIX: z.string().min(1).default("critique"),
     CRITIQUE_SECRETS_ENCRYPTION_KEY: optionalString.superRefine((value, ctx) => {

@@ -16,7 +16,7 @@ export interface Config {
   dataDir: string;
   /** Absolute base used in links we hand out (payload `urls`, check-run details). */
   publicUrl: string;
-  database: { dialect: "sqlite"; path: string } | { dialect: "postgres"; url: string };
+  database: { dialect: "sqlite"; path: string } | { dialect: "postgres"; url: string; poolMax: number };
   githubPrivateKey?: string;
   /** Private ranges outbound webhooks may reach despite the SSRF guard (CRITIQUE_WEBHOOK_ALLOWED_CIDRS). */
   webhookAllowedCidrs: CidrRange[];
@@ -34,15 +34,15 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     host: env.HOST,
     dataDir,
     publicUrl: (env.CRITIQUE_PUBLIC_URL ?? `http://localhost:${env.PORT}`).replace(/\/+$/, ""),
-    database: databaseFrom(env.DATABASE_URL, dataDir),
+    database: databaseFrom(env.DATABASE_URL, dataDir, env.CRITIQUE_DB_POOL_MAX),
     githubPrivateKey: readPrivateKey(env.CRITIQUE_GITHUB_PRIVATE_KEY),
     webhookAllowedCidrs: parseCidrList(env.CRITIQUE_WEBHOOK_ALLOWED_CIDRS),
   };
 }
 
-function databaseFrom(url: string | undefined, dataDir: string): Config["database"] {
+function databaseFrom(url: string | undefined, dataDir: string, poolMax: number): Config["database"] {
   if (!url) return { dialect: "sqlite", path: resolve(dataDir, "critique.sqlite") };
-  if (/^postgres(ql)?:\/\//i.test(url)) return { dialect: "postgres", url };
+  if (/^postgres(ql)?:\/\//i.test(url)) return { dialect: "postgres", url, poolMax };
   const path = url.replace(/^file:(\/\/)?/i, "");
   return { dialect: "sqlite", path: path === ":memory:" ? path : resolve(path) };
 }

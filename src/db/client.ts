@@ -32,7 +32,7 @@ export interface Database_ {
 export type { Database_ as DatabaseHandle };
 
 export function openDatabase(config: Config["database"]): Database_ {
-  return config.dialect === "postgres" ? openPostgres(config.url) : openSqlite(config.path);
+  return config.dialect === "postgres" ? openPostgres(config.url, config.poolMax) : openSqlite(config.path);
 }
 
 function openSqlite(path: string): Database_ {
@@ -70,8 +70,8 @@ function openSqlite(path: string): Database_ {
   };
 }
 
-function openPostgres(url: string): Database_ {
-  const client = new SQL(url, { max: 20, idleTimeout: 30, connectionTimeout: 5 });
+function openPostgres(url: string, poolMax: number): Database_ {
+  const client = new SQL(url, { max: poolMax, idleTimeout: 30, connectionTimeout: 5 });
   const db = drizzlePg({ client, schema: pgSchema }) as unknown as Db;
   return {
     db,

@@ -1,5 +1,5 @@
 import { Elysia } from "elysia";
-import type { Logger } from "../log.ts";
+import { accessLogger, type Logger } from "../log.ts";
 import type { Metrics } from "../ops/metrics.ts";
 import { NO_STORE } from "./errors.ts";
 
@@ -11,8 +11,9 @@ const startTimes = new WeakMap<Request, number>();
  * `Cache-Control: no-store` on every API response; access log and Prometheus figures per route template.
  * Done in onRequest so that unknown routes and parse failures get them too.
  */
-export const observe = (log: Logger, metrics: Metrics) =>
-  new Elysia({ name: "observe" })
+export const observe = (log: Logger, metrics: Metrics) => {
+  const access = accessLogger(log);
+  return new Elysia({ name: "observe" })
     .onRequest(({ request, set }) => {
       startTimes.set(request, performance.now());
       const incoming = request.headers.get("x-request-id");
@@ -28,5 +29,6 @@ export const observe = (log: Logger, metrics: Metrics) =>
       const template = route || "unmatched";
       metrics.httpRequests.inc({ method: request.method, route: template, status });
       metrics.httpDuration.observe({ method: request.method, route: template }, seconds);
-      log.info({ requestId: set.headers["x-request-id"], method: request.method, route: template, status, ms: Math.round(seconds * 1e4) / 10 }, "request");
+      access.info({ requestId: set.headers["x-request-id"], method: request.method, route: template, status, ms: Math.round(seconds * 1e4) / 10 }, "request");
     });
+};
