@@ -1,9 +1,15 @@
-import { lintSource } from "@secretlint/core";
-import { creator as recommended } from "@secretlint/secretlint-rule-preset-recommend";
 import { addedLines, type ChangedFile } from "./diff.ts";
 import { type Finding, fingerprintOf } from "./finding.ts";
 
-const secretlintConfig = { rules: [{ id: "@secretlint/secretlint-rule-preset-recommend", rule: recommended }] };
+/** secretlint and its rules weigh ~20 MB: loaded on the first scan, not at start-up. */
+let loading: Promise<{ lintSource: typeof import("@secretlint/core").lintSource; config: { rules: unknown[] } }> | undefined;
+function secretlint() {
+  loading ??= Promise.all([import("@secretlint/core"), import("@secretlint/secretlint-rule-preset-recommend")]).then(([core, preset]) => ({
+    lintSource: core.lintSource,
+    config: { rules: [{ id: "@secretlint/secretlint-rule-preset-recommend", rule: preset.creator }] },
+  }));
+  return loading;
+}
 
 /**
  * Scans the lines a change adds for credentials with secretlint's recommended rules. All added lines of all
@@ -14,9 +20,10 @@ export async function scanAddedLinesForSecrets(files: ChangedFile[]): Promise<Fi
   const origin: { path: string; line: number; text: string }[] = [];
   for (const file of files) for (const added of addedLines(file)) origin.push({ path: file.path, ...added });
   if (origin.length === 0) return [];
+  const { lintSource, config } = await secretlint();
   const result = await lintSource({
     source: { filePath: "/added-lines.txt", content: origin.map((o) => o.text).join("\n"), ext: ".txt", contentType: "text" },
-    options: { config: secretlintConfig, maskSecrets: true },
+    options: { config: config as never, maskSecrets: true },
   });
   const findings: Finding[] = [];
   for (const message of result.messages) {
