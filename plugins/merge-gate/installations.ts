@@ -1,4 +1,5 @@
-import { and, eq, isNull } from "drizzle-orm";
+import { and, eq, inArray, isNull, type SQL } from "drizzle-orm";
+import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 import type { AppContext, Principal } from "../../src/context.ts";
 import { AppError } from "../../src/errors.ts";
 
@@ -76,11 +77,15 @@ export async function canSeeInstallation(ctx: AppContext, principal: Principal, 
   return Boolean(row);
 }
 
-/** The installations a principal may see, or "all" for admins (used to filter listings). */
-export async function visibleInstallations(ctx: AppContext, principal: Principal): Promise<string[] | "all"> {
-  if (principal.scopes.includes("admin")) return "all";
+/**
+ * A where-clause that keeps listings to the principal's installations: undefined for admins (everything), null when
+ * the principal controls no installation at all (the listing is empty without a query).
+ */
+export async function visibleInstallationFilter(ctx: AppContext, principal: Principal, column: SQLiteColumn): Promise<SQL | undefined | null> {
+  if (principal.scopes.includes("admin")) return undefined;
   const { installationMembers: t } = ctx.tables;
-  return (await ctx.db.select({ id: t.installationId }).from(t).where(eq(t.userId, principal.userId))).map((r) => r.id);
+  const ids = (await ctx.db.select({ id: t.installationId }).from(t).where(eq(t.userId, principal.userId))).map((r) => r.id);
+  return ids.length ? inArray(column, ids) : null;
 }
 
 /** The repository, if the principal may act on it; otherwise the same 404 as an unknown repository. */

@@ -1,7 +1,7 @@
 import { and, asc, count, desc, eq, inArray, lt } from "drizzle-orm";
 import type { AppContext, ServiceContext } from "../../src/context.ts";
 import { notFound } from "../../src/errors.ts";
-import { canSeeInstallation, visibleInstallations } from "./installations.ts";
+import { canSeeInstallation, visibleInstallationFilter } from "./installations.ts";
 import type { ListRunsQuery, ReviewRunView } from "./model.ts";
 import { failIfStuck } from "./pipeline/stuck.ts";
 import { findRun, type RunRow } from "./runs.ts";
@@ -87,14 +87,14 @@ export function summarizeRun(run: RunRow): Omit<ReviewRunView, "findings" | "fin
 /** Recent runs the principal can see, newest first, cursor-paginated by id (ids are time-ordered). */
 export async function listReviewRuns(ctx: ServiceContext, query: ListRunsQuery) {
   const t = ctx.tables.reviewRuns;
-  const visible = await visibleInstallations(ctx, ctx.principal);
-  if (visible !== "all" && visible.length === 0) return { reviewRuns: [], nextCursor: null };
+  const visible = await visibleInstallationFilter(ctx, ctx.principal, t.installationId);
+  if (visible === null) return { reviewRuns: [], nextCursor: null };
   const rows = await ctx.db
     .select()
     .from(t)
     .where(
       and(
-        visible === "all" ? undefined : inArray(t.installationId, visible),
+        visible,
         query.repository ? eq(t.repositoryKey, query.repository.toLowerCase()) : undefined,
         query.pullRequestNumber ? eq(t.pullRequestNumber, query.pullRequestNumber) : undefined,
         query.status ? eq(t.status, query.status) : undefined,

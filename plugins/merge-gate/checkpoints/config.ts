@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { parseSection } from "../analysis/settings-section.ts";
 
 const level = z.enum(["block", "warn", "off"]);
 export type RuleLevel = z.output<typeof level>;
@@ -70,11 +71,4 @@ export function resolveCheckpointSettings(...layers: (CheckpointSettingsInput | 
   return settings;
 }
 
-/** Parses a config section; a broken one is reported, not fatal (server config is checked at start-up instead). */
-export function parseCheckpointSettings(raw: unknown): { settings?: CheckpointSettingsInput; problem?: string } {
-  if (raw === undefined) return {};
-  const parsed = checkpointSettingsSchema.safeParse(raw);
-  if (parsed.success) return { settings: parsed.data };
-  const issue = parsed.error.issues[0];
-  return { problem: `checkpoint.${issue.path.join(".")}: ${issue.message}` };
-}
+export const parseCheckpointSettings = (raw: unknown) => parseSection(checkpointSettingsSchema, "checkpoint", raw);

@@ -2,7 +2,7 @@ import { Elysia } from "elysia";
 import { z } from "zod";
 import type { AppContext } from "../../../src/context.ts";
 import { AppError } from "../../../src/errors.ts";
-import { verifyGitHubDelivery } from "../../../src/github/index.ts";
+import { verifyGitHubDelivery } from "../../../src/github/webhook-signature.ts";
 import { githubEventJob, HANDLED_EVENTS } from "./event-job.ts";
 
 /**

@@ -38,7 +38,7 @@ export const listPassportsQuery = z.object({
 });
 
 const timelineEntry = z.object({ sequence: z.number().int(), kind: z.string(), refId: z.string(), headSha: z.string(), state: z.record(z.string(), z.unknown()), createdAt: z.string() });
-const passportDetail = passportObject.extend({
+export const passportDetail = passportObject.extend({
   timeline: z.array(timelineEntry),
   reviewRuns: z.array(z.object({ reviewRunId: z.string(), headSha: z.string(), status: z.string(), verdict: z.string().nullable(), execution: z.number().int(), completedAt: z.string().nullable() })),
   checkpoints: z.array(z.object({ checkpointId: z.string(), headSha: z.string(), status: z.string(), outcome: z.string().nullable(), completedAt: z.string().nullable() })),

@@ -1,7 +1,7 @@
-import { and, asc, desc, eq, gte, inArray, lt, or } from "drizzle-orm";
+import { and, asc, desc, eq, gte, lt, or } from "drizzle-orm";
 import type { ServiceContext } from "../../../src/context.ts";
 import { notFound, validation } from "../../../src/errors.ts";
-import { canSeeInstallation, visibleInstallations } from "../installations.ts";
+import { canSeeInstallation, visibleInstallationFilter } from "../installations.ts";
 import type { PassportRow } from "./service.ts";
 
 export interface ListPassportsQuery {
@@ -36,8 +36,8 @@ export function passportView(row: PassportRow) {
 /** Most recently changed first; the cursor is (updatedAt, id) of the last row, so ties never skip a passport. */
 export async function listPassports(ctx: ServiceContext, query: ListPassportsQuery) {
   const t = ctx.tables.passports;
-  const visible = await visibleInstallations(ctx, ctx.principal);
-  if (visible !== "all" && visible.length === 0) return { passports: [], nextCursor: null };
+  const visible = await visibleInstallationFilter(ctx, ctx.principal, t.installationId);
+  if (visible === null) return { passports: [], nextCursor: null };
   let after: { at: Date; id: string } | undefined;
   if (query.cursor) {
     const [ms, id] = query.cursor.split("_");
@@ -50,7 +50,7 @@ export async function listPassports(ctx: ServiceContext, query: ListPassportsQue
     .from(t)
     .where(
       and(
-        visible === "all" ? undefined : inArray(t.installationId, visible),
+        visible,
         query.repository ? eq(t.repositoryKey, query.repository.toLowerCase()) : undefined,
         query.policyOutcome ? eq(t.policyOutcome, query.policyOutcome) : undefined,
         query.riskBand ? eq(t.riskBand, query.riskBand) : undefined,

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { SPECIALISTS } from "../analysis/repo-config.ts";
+import { parseSection } from "../analysis/settings-section.ts";
 
 const riskBand = z.enum(["low", "medium", "high", "critical"]);
 
@@ -50,10 +51,4 @@ export function resolvePolicySettings(...layers: (PolicySettingsInput | undefine
   return settings;
 }
 
-export function parsePolicySettings(raw: unknown): { settings?: PolicySettingsInput; problem?: string } {
-  if (raw === undefined) return {};
-  const parsed = policySettingsSchema.safeParse(raw);
-  if (parsed.success) return { settings: parsed.data };
-  const issue = parsed.error.issues[0];
-  return { problem: `policy.${issue.path.join(".")}: ${issue.message}` };
-}
+export const parsePolicySettings = (raw: unknown) => parseSection(policySettingsSchema, "policy", raw);

@@ -1,4 +1,4 @@
-import { and, desc, eq } from "drizzle-orm";
+import { and, desc, eq, type SQL } from "drizzle-orm";
 import type { ServiceContext } from "../../../src/context.ts";
 import { notFound, validation } from "../../../src/errors.ts";
 import { canSeeInstallation } from "../installations.ts";
@@ -17,7 +17,7 @@ export interface PolicyOutcomeQuery {
  */
 export async function mergePolicyOutcome(ctx: ServiceContext, query: PolicyOutcomeQuery) {
   const { passports: p, policyEvaluations: e } = ctx.tables;
-  let passportWhere;
+  let passportWhere: SQL | undefined;
   if (query.reviewRunId) {
     const run = await getVisibleRun(ctx, query.reviewRunId);
     passportWhere = and(eq(p.repositoryKey, run.repositoryKey), eq(p.pullRequestNumber, run.pullRequestNumber));
