@@ -90,13 +90,32 @@ test("a key minted by its own CLI works on an authenticated route, and stops wor
   expect(after.status).toBe(401);
 });
 
-test("--help works on every command", async () => {
-  for (const args of [["--help"], ["serve", "--help"], ["migrate", "--help"], ["keys", "--help"], ["keys", "create", "--help"], ["keys", "list", "--help"], ["keys", "revoke", "--help"]]) {
-    const out = await runCli(args, cwd, env);
+test("--help works on every command and subcommand the CLI lists", async () => {
+  // Walk the command tree from the top-level help, so a new command cannot ship without its help.
+  const commandsIn = (help: string) =>
+    help
+      .slice(help.indexOf("Commands:"))
+      .split("\n")
+      .slice(1)
+      .map((line) => /^ {2}([a-z][a-z-]*)/.exec(line)?.[1])
+      .filter((name): name is string => Boolean(name) && name !== "help");
+  const top = await runCli(["--help"], cwd, env);
+  expect(top.code).toBe(0);
+  const seen: string[] = [];
+  for (const command of commandsIn(top.stdout)) {
+    const out = await runCli([command, "--help"], cwd, env);
     expect(out.code).toBe(0);
-    expect(out.stdout).toContain("Usage: critique");
+    expect(out.stdout).toContain(`Usage: critique ${command}`);
+    seen.push(command);
+    for (const sub of commandsIn(out.stdout.includes("Commands:") ? out.stdout : "")) {
+      const inner = await runCli([command, sub, "--help"], cwd, env);
+      expect(inner.code).toBe(0);
+      expect(inner.stdout).toContain(`Usage: critique ${command} ${sub}`);
+      seen.push(`${command} ${sub}`);
+    }
   }
-});
+  expect(seen).toEqual(expect.arrayContaining(["serve", "migrate", "keys create", "keys list", "keys revoke", "credits grant", "credits balance", "installations grant", "passport verify"]));
+}, 60_000);
 
 test("an invalid variable stops start-up with one line naming it", async () => {
   const out = await runCli(["serve"], cwd, { ...env, PORT: "not-a-port" });
