@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { eq } from "drizzle-orm";
 import { securitySuite } from "../helpers/security.ts";
 import { BASE_SHA, GITHUB_TOKEN, jobsIdle, type MergeGateWorld, pollRun, queue, REPO, routeFile, scriptSpecialists, secretFile, seedPull, startWorld } from "./harness.ts";
 
@@ -245,6 +246,23 @@ describe("errors", () => {
     expect(run.summary).toContain("TESTS");
     const testsCalls = w.llm.completions.filter((r) => String((r.body as any).messages[0].content).includes("TESTS specialist") && String((r.body as any).messages[1].content).includes(sha.slice(0, 0)));
     expect(testsCalls.length).toBeGreaterThanOrEqual(2);
+  });
+});
+
+describe("stuck runs", () => {
+  test("a run left IN_PROGRESS past its timeout is FAILED with a reason when next looked at", async () => {
+    const sha = "9999999999999999999999999999999999999991";
+    seedPull(w, 50, sha, [routeFile]);
+    scriptSpecialists(w.llm, {});
+    const res = await queue(w, { repositoryFullName: REPO, pullRequestNumber: 50, headSha: sha });
+    const id = ((await res.json()) as any).review.reviewRunId;
+    await pollRun(w, id);
+    // Simulate a worker that vanished mid-review an hour ago.
+    const ctx = w.s.server.ctx;
+    await ctx.db.update(ctx.tables.reviewRuns).set({ status: "IN_PROGRESS", startedAt: new Date(Date.now() - 3_600_000), completedAt: null }).where(eq(ctx.tables.reviewRuns.id, id));
+    const { reviewRun } = (await (await w.s.request(`/api/v1/review-runs/${id}`, { key: w.alice })).json()) as any;
+    expect(reviewRun.status).toBe("FAILED");
+    expect(reviewRun.failureReason).toContain("timeout");
   });
 });
 
