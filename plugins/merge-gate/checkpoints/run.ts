@@ -4,6 +4,7 @@ import { ConfigError } from "../../../src/config/index.ts";
 import { parseRepoConfig } from "../analysis/repo-config.ts";
 import { scanAddedLinesForSecrets } from "../analysis/secrets.ts";
 import { queueAutomaticReview } from "../github/automatic-review.ts";
+import { announceCheckpoint } from "../change-events.ts";
 import { setCommitStatus } from "../github/statuses.ts";
 import { appendSnapshot, ensurePassport } from "../passports/service.ts";
 import { fetchChange } from "../pipeline/fetch-change.ts";
@@ -52,6 +53,7 @@ export async function runCheckpoint(ctx: AppContext, id: string, lastAttempt: bo
 
   const [done] = await ctx.db.update(t).set({ status: "COMPLETED", outcome, rules: fired, completedAt: new Date() }).where(and(eq(t.id, id), eq(t.status, "QUEUED"))).returning();
   if (!done) return { skipped: "finished elsewhere" };
+  await announceCheckpoint(ctx, done as CheckpointRow);
   const passport = await ensurePassport(ctx, { ...done, title: change.title });
   const { passport: updated } = await appendSnapshot(ctx, passport.id, {
     kind: "checkpoint",

@@ -1,6 +1,7 @@
 import { and, eq, sql } from "drizzle-orm";
 import type { AppContext } from "../../../src/context.ts";
 import { newId } from "../../../src/ids.ts";
+import { announceSnapshot } from "../change-events.ts";
 
 export type PassportRow = typeof import("../../../db/sqlite.ts").passports.$inferSelect;
 export type SnapshotRow = typeof import("../../../db/sqlite.ts").passportSnapshots.$inferSelect;
@@ -38,7 +39,7 @@ export async function appendSnapshot(
   change: { kind: "review" | "checkpoint" | "policy" | "remedy"; refId: string; headSha: string; state: PassportState; detail: Record<string, unknown> },
 ): Promise<{ passport: PassportRow; snapshot: SnapshotRow }> {
   const { passports: p, passportSnapshots: s } = ctx.tables;
-  return ctx.database.transaction(async (tx) => {
+  const result = await ctx.database.transaction(async (tx) => {
     const defined = Object.fromEntries(Object.entries(change.state).filter(([, v]) => v !== undefined));
     const [passport] = await tx
       .update(p)
@@ -58,6 +59,8 @@ export async function appendSnapshot(
     await tx.insert(s).values(snapshot);
     return { passport, snapshot };
   });
+  await announceSnapshot(ctx, result.passport, result.snapshot);
+  return result;
 }
 
 export function currentState(passport: PassportRow) {

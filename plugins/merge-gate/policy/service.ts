@@ -4,6 +4,7 @@ import type { AppContext } from "../../../src/context.ts";
 import { ConfigError } from "../../../src/config/index.ts";
 import { newId } from "../../../src/ids.ts";
 import type { RepoConfig } from "../analysis/repo-config.ts";
+import { announcePolicy } from "../change-events.ts";
 import { setCommitStatus } from "../github/statuses.ts";
 import { appendSnapshot, type PassportRow } from "../passports/service.ts";
 import { parsePolicySettings, resolvePolicySettings } from "./config.ts";
@@ -49,7 +50,8 @@ export async function evaluateMergePolicy(
     createdAt: new Date(),
   };
   await ctx.db.insert(ctx.tables.policyEvaluations).values(row);
-  await appendSnapshot(ctx, input.passport.id, { kind: "policy", refId: row.id, headSha: input.headSha, state: { policyOutcome: outcome }, detail: { policyReasons: row.reasons } });
+  const { passport } = await appendSnapshot(ctx, input.passport.id, { kind: "policy", refId: row.id, headSha: input.headSha, state: { policyOutcome: outcome }, detail: { policyReasons: row.reasons } });
+  await announcePolicy(ctx, passport, row);
   if (input.octokit) {
     const status = STATUS[outcome];
     await setCommitStatus(input.octokit, input.passport.repository, input.headSha, {
