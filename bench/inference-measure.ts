@@ -53,17 +53,26 @@ async function firstToken(target: Target, body: string): Promise<number> {
   return ttft;
 }
 
-/** Sequential requests, round-robin across targets, after a warm-up; per target and mode, p50/p99 in ms. */
-export async function sequential(targets: Target[], messages: unknown[], requests: number): Promise<Record<string, { json: Quantiles; ttft: Quantiles }>> {
+/**
+ * Sequential requests, per target and mode: p50/p99 in ms. Each target gets runs of consecutive requests (a
+ * steady client, as one agent loop is), and the runs alternate across targets in rounds, so a noisy moment on
+ * this machine is spread over all of them instead of landing on one.
+ */
+export async function sequential(targets: Target[], messages: unknown[], requests: number, rounds = 4): Promise<Record<string, { json: Quantiles; ttft: Quantiles }>> {
   const samples = Object.fromEntries(targets.map((t) => [t.name, { json: [] as number[], ttft: [] as number[] }]));
-  const warmUp = Math.min(300, Math.ceil(requests / 5));
-  for (let i = 0; i < warmUp + requests; i++) {
+  const perRound = Math.ceil(requests / rounds);
+  const warmUp = 50;
+  for (let round = 0; round < rounds; round++) {
     for (const target of targets) {
-      const json = await once(target, bodyFor(target, messages, false));
-      const ttft = target.noStream ? Number.NaN : await firstToken(target, bodyFor(target, messages, true));
-      if (i >= warmUp) {
-        samples[target.name].json.push(json);
-        samples[target.name].ttft.push(ttft);
+      const json = bodyFor(target, messages, false);
+      const stream = bodyFor(target, messages, true);
+      for (let i = 0; i < warmUp + perRound; i++) {
+        const took = await once(target, json);
+        if (i >= warmUp) samples[target.name].json.push(took);
+      }
+      for (let i = 0; i < warmUp + perRound; i++) {
+        const took = target.noStream ? Number.NaN : await firstToken(target, stream);
+        if (i >= warmUp) samples[target.name].ttft.push(took);
       }
     }
   }

@@ -8,8 +8,8 @@
  *              ("TypeError: immutable" appending headers to the upstream's response), so streams are measured on
  *   portkey-bun the same gateway run by Bun (faster than on Node, so a conservative comparison)
  * Sequential: added latency p50/p99 per request (non-streamed: whole answer; streamed: time to first token),
- * measured from this process round-robin across the three so noise hits them alike. Then throughput with
- * autocannon (32 connections, non-streamed).
+ * measured from this process in runs of consecutive requests that alternate across targets (see sequential()).
+ * Then throughput with autocannon (32 connections, non-streamed).
  *
  *   bun bench/inference.ts [--requests 2000] [--duration 10] [--connections 32] [--log-level warn] [--no-build]
  */
@@ -33,6 +33,7 @@ const ROOT = resolve(import.meta.dir, "..");
 const BINARY = join(ROOT, "dist", "critique");
 const dir = mkdtempSync(join(tmpdir(), "critique-bench-inference-"));
 const children: Bun.Subprocess[] = [];
+let stopOurs: (() => Promise<void>) | undefined;
 
 if (!options["no-build"]) {
   console.log("building dist/critique …");
@@ -65,6 +66,7 @@ try {
   }));
   const env = { CRITIQUE_CONFIG: config, CRITIQUE_LOG_LEVEL: options["log-level"]! };
   const ours = await startServer(BINARY, dir, env);
+  stopOurs = ours.stop;
   const { key } = JSON.parse(await cli(BINARY, ["keys", "create", "--name", "bench", "--user", "bench", "--scopes", "inference", "--json"], dir, env)) as { key: string };
   await cli(BINARY, ["credits", "grant", "--user", "bench", "--amount", "1000000"], dir, env);
 
@@ -114,8 +116,8 @@ try {
   console.log(`critique throughput ÷ portkey on Node: ${ratio("portkey")}×, ÷ portkey on Bun: ${ratio("portkey-bun")}×`);
   const credits = JSON.parse(await cli(BINARY, ["credits", "balance", "--user", "bench", "--json"], dir, env)) as { balance: number; reserved: number };
   console.log(`critique metered the run: ${(1_000_000 - credits.balance - credits.reserved).toFixed(6)} credits charged, ${credits.reserved} still held by open credit blocks`);
-  await ours.stop();
 } finally {
+  await stopOurs?.();
   for (const child of children) child.kill();
   await Promise.all(children.map((c) => c.exited));
   rmSync(dir, { recursive: true, force: true });

@@ -1,6 +1,7 @@
 import type { Elysia } from "elysia";
 import type { AppContext } from "../src/context.ts";
 import { inference } from "./inference/index.ts";
+import { mcp } from "./mcp/index.ts";
 import { mergeGate } from "./merge-gate/index.ts";
 import { webhooks } from "./webhooks/index.ts";
 
@@ -9,5 +10,5 @@ import { webhooks } from "./webhooks/index.ts";
  * its job types with `ctx.jobs` here, before the workers start.
  */
 export function plugins(ctx: AppContext): Elysia<any, any, any, any, any, any, any>[] {
-  return [...mergeGate(ctx), ...inference(ctx), ...webhooks(ctx)];
+  return [...mergeGate(ctx), ...inference(ctx), ...webhooks(ctx), ...mcp(ctx)];
 }

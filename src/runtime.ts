@@ -3,7 +3,6 @@ import { createApp } from "./app.ts";
 import { type Config, loadConfig } from "./config/index.ts";
 import type { AppContext } from "./context.ts";
 import { openDatabase } from "./db/client.ts";
-import { createGitHubApp } from "./github/index.ts";
 import { refreshJobMetrics } from "./jobs/metrics.ts";
 import { JobScheduler } from "./jobs/scheduler.ts";
 import { systemJobs } from "./jobs/system.ts";
@@ -26,7 +25,8 @@ export async function createContext(config: Config, log: Logger = createLogger(c
     const secrets = await openSecrets(config, database, log);
     const jobs = new JobScheduler(config, database, log).register(...systemJobs);
     const models = createModelRegistry(config, log);
-    const github = createGitHubApp(config, log.child({ component: "github" }));
+    // Octokit weighs ~12 MB: loaded only when a GitHub App is configured.
+    const github = config.env.CRITIQUE_GITHUB_APP_ID ? (await import("./github/app.ts")).createGitHubApp(config, log.child({ component: "github" })) : undefined;
     return { config, database, db: database.db, tables: database.tables, log, secrets, jobs, models, github, closers: [] };
   } catch (error) {
     await database.close();

@@ -5,7 +5,7 @@ import type { AppContext } from "../../src/context.ts";
  * are waiting), off the request path. Shutdown flushes what is left.
  */
 type UsageRow = typeof import("../../db/sqlite.ts").inferenceUsage.$inferInsert;
-const MAX_BATCH = 200;
+const MAX_BATCH = 32;
 
 export class UsageLog {
   #queue: UsageRow[] = [];

@@ -97,7 +97,9 @@ function prepareKeyLookup(ctx: AppContext) {
       id: apiKeys.id,
       scopes: apiKeys.scopes,
       userId: apiKeys.userId,
-      userName: users.name,
+      // A scalar subquery, not a join: SQLite runs this lookup about three times faster (bench/server.ts), and
+      // the foreign key guarantees the user exists (a missing one still reads as an invalid key below).
+      userName: sql<string | null>`(select ${users.name} from ${users} where ${users.id} = ${apiKeys.userId})`,
       expiresAt: apiKeys.expiresAt,
       revokedAt: apiKeys.revokedAt,
       lastUsedAt: apiKeys.lastUsedAt,
@@ -106,7 +108,6 @@ function prepareKeyLookup(ctx: AppContext) {
       rpmLimit: apiKeys.rpmLimit,
     })
     .from(apiKeys)
-    .innerJoin(users, eq(users.id, apiKeys.userId))
     .where(eq(apiKeys.hash, sql.placeholder("hash")))
     .prepare();
 }
@@ -130,7 +131,7 @@ export async function authenticate(ctx: AppContext, rawKey: string | undefined):
 
   const [row] = await keyLookup(ctx).execute({ hash: hashKey(rawKey) });
   const now = Date.now();
-  if (!row || row.revokedAt || (row.expiresAt && row.expiresAt.getTime() <= now)) throw invalid();
+  if (!row || row.userName === null || row.revokedAt || (row.expiresAt && row.expiresAt.getTime() <= now)) throw invalid();
 
   if (!row.lastUsedAt || now - row.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
     await ctx.db.update(ctx.tables.apiKeys).set({ lastUsedAt: new Date(now) }).where(and(eq(ctx.tables.apiKeys.id, row.id)));

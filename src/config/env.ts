@@ -40,6 +40,11 @@ export const envSchema = z
     CRITIQUE_GITHUB_WRITE_INTERVAL_MS: z.coerce.number().int().min(0).max(60_000).default(1_000),
     CRITIQUE_PUBLIC_URL: url("CRITIQUE_PUBLIC_URL"),
     CRITIQUE_CREDITS: z.enum(["track", "enforce"]).default("track"),
+    /** Browser origins, comma-separated, that may call POST /api/mcp besides CRITIQUE_PUBLIC_URL's own; others get 403. */
+    CRITIQUE_MCP_ALLOWED_ORIGINS: optionalString.refine(
+      (v) => v === undefined || v.split(",").every((o) => URL.canParse(o.trim()) && new URL(o.trim()).origin === o.trim().replace(/\/+$/, "")),
+      "must be comma-separated origins like https://app.example.com (scheme, host and port only)",
+    ),
     CRITIQUE_WEBHOOK_ALLOWED_CIDRS: optionalString,
     /** Outbound webhooks: attempts per delivery (1 = the documented single attempt) and the backoff between them. */
     CRITIQUE_WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(12),

@@ -13,7 +13,7 @@ afterAll(() => w.stop());
 
 test("checkpoint.gate.evaluated, merge_policy.evaluated and passport.snapshot.created are delivered and signed", async () => {
   await registerEndpoint(w, { url: w.receiver.endpoint("/cc"), events: ["checkpoint.gate.evaluated", "merge_policy.evaluated", "passport.snapshot.created"] });
-  const sha = "e".repeat(39) + "5";
+  const sha = `${"e".repeat(39)}5`;
   seedPull(w, 110, sha, [secretFile, routeFile]);
   const res = await w.s.request("/api/v1/checkpoints", { method: "POST", key: w.alice, json: { repositoryFullName: REPO, pullRequestNumber: 110, headSha: sha } });
   expect(res.status).toBe(202);
