@@ -1,7 +1,10 @@
 import { and, eq } from "drizzle-orm";
+import pLimit from "p-limit";
 import type { AppContext } from "../../src/context.ts";
 import { enqueueDelivery } from "../../src/webhooks/index.ts";
 import type { LifecycleEvent } from "./model.ts";
+
+const FAN_OUT_CONCURRENCY = 8;
 
 export interface LifecycleEventInput {
   event: LifecycleEvent;
@@ -30,16 +33,22 @@ export async function publishLifecycleEvent(ctx: AppContext, input: LifecycleEve
   const targets = candidates.filter(
     (c) => c.events.includes(input.event) && (!c.repositories || (repository !== undefined && c.repositories.some((r) => r.toLowerCase() === repository))),
   );
-  for (const endpoint of targets) {
-    await enqueueDelivery(ctx, {
-      channel: "lifecycle",
-      event: input.event,
-      occurrence: `${input.event}:${input.occurrence}`,
-      payload: input.payload,
-      endpointId: endpoint.id,
-      installationId: input.installationId,
-      repository: input.repository ?? undefined,
-    });
-  }
+  // A few at a time: on Postgres the inserts overlap; the pool is not flooded by a large fan-out.
+  const limit = pLimit(FAN_OUT_CONCURRENCY);
+  await Promise.all(
+    targets.map((endpoint) =>
+      limit(() =>
+        enqueueDelivery(ctx, {
+          channel: "lifecycle",
+          event: input.event,
+          occurrence: `${input.event}:${input.occurrence}`,
+          payload: input.payload,
+          endpointId: endpoint.id,
+          installationId: input.installationId,
+          repository: input.repository ?? undefined,
+        }),
+      ),
+    ),
+  );
   return targets.length;
 }

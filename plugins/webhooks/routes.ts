@@ -55,11 +55,12 @@ export const webhookRoutes = (ctx: AppContext) =>
       async ({ params, principal, set }) => {
         await deleteEndpoint({ ...ctx, principal }, params.id);
         set.status = 204;
+        return null;
       },
       {
         scopes,
         params: endpointParams,
-        response: { 204: z.undefined(), 401: error, 403: error, 404: error },
+        response: { 204: z.any().describe("Deleted: no body"), 401: error, 403: error, 404: error },
         detail: { tags, security, summary: "Delete an endpoint and its delivery history" },
       },
     )

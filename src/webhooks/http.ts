@@ -24,6 +24,8 @@ export interface PostOptions {
   timeoutMs: number;
   signal?: AbortSignal;
   maxResponseBytes?: number;
+  /** Trust these CA certificates (PEM) instead of the system store: a private PKI, or a test's own CA. */
+  ca?: string;
 }
 
 /** The request failed before a status arrived (refused, reset, timeout, TLS). */
@@ -63,6 +65,7 @@ export function postPinned(target: WebhookTarget, body: string, headers: Record<
         headers: { ...headers, "content-length": String(Buffer.byteLength(body)) },
         lookup: pinnedLookup(target),
         agent: false,
+        ...(options.ca ? { ca: options.ca } : {}),
       },
       (res) => readCapped(res, cap).then((text) => finish(null, { status: res.statusCode ?? 0, headers: res.headers, body: text, latencyMs: Math.round(performance.now() - started) })),
     );

@@ -52,10 +52,13 @@ export async function claimAttempt(ctx: AppContext, row: DeliveryRow, slot: numb
     .where(and(eq(t.id, row.id), eq(t.slot, slot), eq(t.status, "pending")))
     .returning();
   if (!claimed) return undefined;
-  await ctx.db
-    .update(a)
-    .set({ outcome: "interrupted", error: "no outcome: the server stopped during the attempt (it was sent again)" })
-    .where(and(eq(a.deliveryId, row.id), isNull(a.outcome)));
+  // Only a delivery that was attempted before can have an attempt left open by a dead process.
+  if (claimed.attempts > 1) {
+    await ctx.db
+      .update(a)
+      .set({ outcome: "interrupted", error: "no outcome: the server stopped during the attempt (it was sent again)" })
+      .where(and(eq(a.deliveryId, row.id), isNull(a.outcome)));
+  }
   await ctx.db.insert(a).values({ id: newId(), deliveryId: row.id, number: claimed.attempts, startedAt: now }).onConflictDoNothing();
   return { row: claimed, number: claimed.attempts };
 }

@@ -71,7 +71,10 @@ export class LocalDriver implements JobDriver {
           log.error({ err: error }, "job poll failed");
         }
       }
-      // A full batch suggests more is waiting: claim again at once instead of sleeping.
+      // A full batch suggests more is waiting: claim again at once instead of sleeping. Either way yield to the
+      // event loop first: SQLite calls complete without yielding, so a stream of instant jobs would otherwise
+      // starve timers and sockets (HTTP, outbound webhooks) in this process.
+      await new Promise<void>((resolve) => setImmediate(resolve));
       if (claimed > 0 && claimed === free) continue;
       await this.sleep();
     }
