@@ -1,4 +1,3 @@
-import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
 import { Elysia } from "elysia";
 import { authenticate } from "../../src/auth/keys.ts";
 import type { AppContext, Principal } from "../../src/context.ts";
@@ -6,7 +5,14 @@ import { AppError } from "../../src/errors.ts";
 import { bearer } from "../../src/http/auth.ts";
 import { jsonRpcRefusal, readBody } from "./http.ts";
 import { allowedOrigins, originRefusal } from "./origin.ts";
-import { createMcpServer } from "./server.ts";
+
+/** The MCP SDK and the tool catalog load on the first MCP request, not at start-up (a few MB most servers never use). */
+let sdk: Promise<{ createMcpServer: typeof import("./server.ts").createMcpServer; Transport: typeof import("@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js").WebStandardStreamableHTTPServerTransport }> | undefined;
+const loadSdk = () =>
+  (sdk ??= Promise.all([import("./server.ts"), import("@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js")]).then(([server, transport]) => ({
+    createMcpServer: server.createMcpServer,
+    Transport: transport.WebStandardStreamableHTTPServerTransport,
+  })));
 
 const detail = {
   tags: ["MCP"],
@@ -47,8 +53,9 @@ export const mcpRoutes = (ctx: AppContext) => {
     // Out-of-scope tools are registered as refusals only for requests that call tools and list none, so a listing
     // never shows them (see createMcpServer).
     const refuseOutOfScope = body.methods.has("tools/call") && !body.methods.has("tools/list");
+    const { createMcpServer, Transport } = await loadSdk();
     const server = createMcpServer({ ...ctx, principal: admitted }, { refuseOutOfScope });
-    const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
+    const transport = new Transport({ sessionIdGenerator: undefined, enableJsonResponse: true });
     try {
       await server.connect(transport);
       // The body was read here already: hand the transport the same text (it answers bad JSON with -32700).
