@@ -129,7 +129,7 @@ describe("prices", () => {
 describe("openai clients from the registry", () => {
   test("a completion goes to the provider's base URL with its key and the upstream model name", async () => {
     const [target] = registry.targets("smart");
-    const client = registry.clientFor(target.provider);
+    const client = await registry.clientFor(target.provider);
     upstream.reply({ content: "Looks good.", usage: { prompt_tokens: 42, completion_tokens: 7 } });
     const answer = await client.chat.completions.create({ model: target.model, messages: [{ role: "user", content: "Review this" }] });
     expect(answer.choices[0].message.content).toBe("Looks good.");
@@ -137,11 +137,11 @@ describe("openai clients from the registry", () => {
     const received = upstream.completions.at(-1)!;
     expect(received.headers.authorization).toBe("Bearer sk-configured");
     expect(received.body).toMatchObject({ model: "upstream-smart-v2", messages: [{ role: "user", content: "Review this" }] });
-    expect(registry.clientFor("main")).toBe(client); // cached per provider
+    expect(await registry.clientFor("main")).toBe(client); // cached per provider
   });
 
   test("streaming with include_usage yields the deltas and a final usage chunk", async () => {
-    const client = registry.clientFor("main");
+    const client = await registry.clientFor("main");
     upstream.reply({ content: "alpha beta gamma", chunks: ["alpha ", "beta ", "gamma"], usage: { prompt_tokens: 5, completion_tokens: 3 } });
     const stream = await client.chat.completions.create({ model: "upstream-smart-v2", messages: [{ role: "user", content: "hi" }], stream: true, stream_options: { include_usage: true } });
     const pieces: string[] = [];
@@ -160,29 +160,29 @@ describe("openai clients from the registry", () => {
   test("retries are off: one 500 from the upstream is one request and an APIError", async () => {
     const before = upstream.completions.length;
     upstream.fail({ status: 500 });
-    const error = await registry.clientFor("main").chat.completions.create({ model: "m", messages: [{ role: "user", content: "x" }] }).catch((e) => e);
+    const error = await (await registry.clientFor("main")).chat.completions.create({ model: "m", messages: [{ role: "user", content: "x" }] }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(OpenAI.InternalServerError);
     expect(upstream.completions.length).toBe(before + 1);
   });
 
   test("the provider timeout applies", async () => {
     upstream.reply({ content: "too late", delayMs: 3_000 });
-    const error = await registry.clientFor("impatient").chat.completions.create({ model: "m", messages: [{ role: "user", content: "x" }] }).catch((e) => e);
+    const error = await (await registry.clientFor("impatient")).chat.completions.create({ model: "m", messages: [{ role: "user", content: "x" }] }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(OpenAI.APIConnectionTimeoutError);
   });
 
   test("BYOK: allowed providers send the caller's key, others refuse", async () => {
-    const client = registry.clientFor("main", { apiKey: "sk-caller" });
-    expect(client).not.toBe(registry.clientFor("main"));
+    const client = await registry.clientFor("main", { apiKey: "sk-caller" });
+    expect(client).not.toBe(await registry.clientFor("main"));
     await client.chat.completions.create({ model: "m", messages: [{ role: "user", content: "x" }] }).catch(() => {});
     expect(upstream.completions.at(-1)!.headers.authorization).toBe("Bearer sk-caller");
-    expect(() => registry.clientFor("local", { apiKey: "sk-caller" })).toThrow(/does not accept caller-supplied keys/);
-    expect(() => registry.clientFor("main", { apiKey: " " })).toThrow(AppError);
+    await expect(registry.clientFor("local", { apiKey: "sk-caller" })).rejects.toThrow(/does not accept caller-supplied keys/);
+    await expect(registry.clientFor("main", { apiKey: " " })).rejects.toThrow(AppError);
   });
 
   test("a provider without a key sends no Authorization header at all", async () => {
     const [target] = registry.targets("local-only");
-    const answer = await registry.clientFor(target.provider).chat.completions.create({ model: target.model, messages: [{ role: "user", content: "ping" }] });
+    const answer = await (await registry.clientFor(target.provider)).chat.completions.create({ model: target.model, messages: [{ role: "user", content: "ping" }] });
     expect(answer.choices[0].message.content).toBe("Echo: ping");
     expect(keyless.completions.at(-1)!.headers.authorization).toBeUndefined();
   });

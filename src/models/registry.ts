@@ -1,8 +1,12 @@
-import OpenAI from "openai";
+import type OpenAI from "openai";
 import type { Config, ModelConfig, ProviderConfig } from "../config/index.ts";
 import { AppError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import { type TokenUsage, tokenCostMicro } from "./prices.ts";
+
+/** The SDK (~5 MB) loads with the first client: a server that never calls a model never pays for it. */
+let sdk: Promise<typeof OpenAI> | undefined;
+const openaiSdk = () => (sdk ??= import("openai").then((m) => m.default));
 
 /** One upstream to try for a model: which provider, and the model name that provider knows it by. */
 export interface ResolvedTarget {
@@ -66,16 +70,16 @@ export class ModelRegistry {
    * next target. Clients on the configured key are cached; a BYOK client is built per call so caller keys are not
    * kept in memory after the request.
    */
-  clientFor(providerOrId: ProviderConfig | string, options: ClientOptions = {}): OpenAI {
+  async clientFor(providerOrId: ProviderConfig | string, options: ClientOptions = {}): Promise<OpenAI> {
     const provider = typeof providerOrId === "string" ? this.provider(providerOrId) : providerOrId;
     if (options.apiKey !== undefined) {
       if (!provider.allowByok) throw new AppError("FORBIDDEN", `provider "${provider.id}" does not accept caller-supplied keys`);
       if (!options.apiKey.trim()) throw new AppError("BAD_REQUEST", `an empty upstream key was given for provider "${provider.id}"`);
-      return this.#build(provider, options.apiKey);
+      return this.#build(await openaiSdk(), provider, options.apiKey);
     }
     let client = this.#clients.get(provider.id);
     if (!client) {
-      client = this.#build(provider, provider.apiKey);
+      client = this.#build(await openaiSdk(), provider, provider.apiKey);
       this.#clients.set(provider.id, client);
     }
     return client;
@@ -86,8 +90,8 @@ export class ModelRegistry {
     return tokenCostMicro(this.get(modelId), usage, options);
   }
 
-  #build(provider: ProviderConfig, apiKey: string | undefined): OpenAI {
-    return new OpenAI({
+  #build(Sdk: typeof OpenAI, provider: ProviderConfig, apiKey: string | undefined): OpenAI {
+    return new Sdk({
       baseURL: provider.baseUrl,
       // The SDK refuses to start without a key; keyless upstreams (a local server) get a placeholder that the
       // `Authorization: null` default header below removes again, so no made-up credential is ever sent.

@@ -29,7 +29,7 @@ export async function runSpecialists(ctx: AppContext, input: { files: ChangedFil
     return { findings: [], notReviewed: [], usage, model: null, specialists: SPECIALISTS.map((name) => ({ name, status: "not configured" as const, reason: "no review model configured" })) };
   }
   const [target] = ctx.models.targets(modelId);
-  const client = ctx.models.clientFor(target.provider);
+  const client = await ctx.models.clientFor(target.provider);
   const plan = await planChunks(input.files, input.facts, review.chunkTokenBudget, review.maxChunks);
   const limit = pLimit(review.concurrency);
   const enabled = SPECIALISTS.filter((s) => specialistEnabled(input.repoConfig, s));
