@@ -34,13 +34,16 @@ export async function queueReview(ctx: ServiceContext, input: QueueReviewInput):
   return enqueueRun(ctx, { repository, userId: ctx.principal.userId, trigger: "api", pullRequestNumber: input.pullRequestNumber, headSha: input.headSha, title: input.pullRequestTitle, webhook: input.webhook });
 }
 
+/** The configured per-run price of a review (before model tokens), in micro-credits. */
+export const reviewBaseCost = (ctx: AppContext) => Math.round(ctx.config.file.review.costPerRun * MICRO_PER_CREDIT);
+
 /**
  * In enforce mode a review the balance cannot cover is refused up front (402) rather than failing later. The
  * run itself reserves and settles the real cost when it executes.
  */
 async function assertCanPay(ctx: AppContext, userId: string) {
   if (creditsMode(ctx) !== "enforce") return;
-  const cost = Math.round(ctx.config.file.review.costPerRun * MICRO_PER_CREDIT);
+  const cost = reviewBaseCost(ctx);
   const { available } = await getBalance(ctx, userId);
   if (available < cost) throw new AppError("INSUFFICIENT_CREDITS", `Insufficient credits: a review costs at least ${toCredits(cost)}, available ${toCredits(available)}`);
 }

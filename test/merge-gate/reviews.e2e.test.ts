@@ -263,6 +263,12 @@ describe("stuck runs", () => {
     const { reviewRun } = (await (await w.s.request(`/api/v1/review-runs/${id}`, { key: w.alice })).json()) as any;
     expect(reviewRun.status).toBe("FAILED");
     expect(reviewRun.failureReason).toContain("timeout");
+    // Like any failure, it is recorded in the passport and the merge policy is evaluated again (fail closed).
+    const snapshots = await ctx.db.select().from(ctx.tables.passportSnapshots).where(eq(ctx.tables.passportSnapshots.passportId, reviewRun.changePassportId));
+    const last = snapshots.sort((a, b) => a.sequence - b.sequence).slice(-2);
+    expect(last.map((x) => x.kind)).toEqual(["review", "policy"]);
+    expect(last[0].state).toMatchObject({ reviewStatus: "FAILED" });
+    expect(last[1].state).toMatchObject({ policyOutcome: "block" });
   });
 });
 

@@ -3,14 +3,14 @@ import type { AppContext } from "../../../src/context.ts";
 import { releaseReservation, reserveCredits, settleReservation } from "../../../src/credits/index.ts";
 import { AppError } from "../../../src/errors.ts";
 import type { JobAttempt } from "../../../src/jobs/define.ts";
-import { MICRO_PER_CREDIT } from "../../../src/credits/index.ts";
-import { DEFAULT_REPO_CONFIG, parseRepoConfig } from "../analysis/repo-config.ts";
+import { parseRepoConfig } from "../analysis/repo-config.ts";
 import { recordReview } from "../passports/record.ts";
-import { findRun, type RunRow, transitionRun } from "../runs.ts";
+import { findRun, type RunRow, reviewBaseCost, transitionRun } from "../runs.ts";
 import { analyzeChange } from "./analyze.ts";
 import { fetchChange, readFile } from "./fetch-change.ts";
 import { failCheckRun, startCheckRun } from "./github-output.ts";
 import { announceRun } from "../events.ts";
+import { failRun, timeoutReason } from "./fail-run.ts";
 import { completeRun } from "./persist.ts";
 import { previousFindings } from "./previous.ts";
 import { publishReview } from "./publish.ts";
@@ -46,12 +46,10 @@ export async function runReview(ctx: AppContext, payload: { runId: string; execu
     return await execute(ctx, run, octokit, signal, state);
   } catch (error) {
     const timedOut = signal.aborted && !attempt.signal.aborted;
-    const reason = timedOut ? `Review did not finish within its timeout (${Math.round(ctx.config.file.review.timeoutMs / 1000)} s)` : describeFailure(error);
+    const reason = timedOut ? timeoutReason(ctx) : describeFailure(error);
     const final = timedOut || error instanceof ReviewFailure || isPermanentGitHubError(error) || attempt.attempt >= maxAttempts;
     if (!final) throw error;
-    const failed = await transitionRun(ctx, run.id, run.execution, ["IN_PROGRESS"], { status: "FAILED", failureReason: reason, completedAt: new Date() });
-    if (failed) await announceRun(ctx, failed);
-    if (failed) await recordReview(ctx, failed, { repoConfig: DEFAULT_REPO_CONFIG, octokit, findingsCount: 0 }).catch((e) => ctx.log.warn({ err: e, runId: run.id }, "could not record the failed review in its passport"));
+    await failRun(ctx, run, reason, octokit);
     if (octokit && state.checkRunId !== undefined) {
       const [owner, repo] = run.repository.split("/");
       await failCheckRun({ octokit, owner, repo }, state.checkRunId, reason).catch(() => undefined);
@@ -101,7 +99,7 @@ async function execute(ctx: AppContext, run: RunRow, octokit: Octokit, signal: A
 async function reserve(ctx: AppContext, run: RunRow): Promise<string | undefined> {
   if (!run.userId) return undefined;
   try {
-    const r = await reserveCredits(ctx, { userId: run.userId, amount: Math.round(ctx.config.file.review.costPerRun * MICRO_PER_CREDIT), reference: `review:${run.id}:${run.execution}` });
+    const r = await reserveCredits(ctx, { userId: run.userId, amount: reviewBaseCost(ctx), reference: `review:${run.id}:${run.execution}` });
     return r.id;
   } catch (error) {
     if (error instanceof AppError && error.code === "INSUFFICIENT_CREDITS") throw new ReviewFailure(error.message);
@@ -110,7 +108,7 @@ async function reserve(ctx: AppContext, run: RunRow): Promise<string | undefined
 }
 
 function runCost(ctx: AppContext, analysis: { usage: { promptTokens: number; completionTokens: number }; model: string | null }): number {
-  const base = Math.round(ctx.config.file.review.costPerRun * MICRO_PER_CREDIT);
+  const base = reviewBaseCost(ctx);
   if (!analysis.model) return base;
   return base + ctx.models.costMicro(analysis.model, analysis.usage);
 }

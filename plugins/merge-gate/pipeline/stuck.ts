@@ -1,7 +1,6 @@
 import type { AppContext } from "../../../src/context.ts";
-import { announceRun } from "../events.ts";
 import type { RunRow } from "../runs.ts";
-import { transitionRun } from "../runs.ts";
+import { failRun, timeoutReason } from "./fail-run.ts";
 
 /** Extra time past the review timeout before a run still IN_PROGRESS is declared stuck. */
 const GRACE_MS = 60_000;
@@ -14,11 +13,5 @@ export async function failIfStuck(ctx: AppContext, run: RunRow): Promise<RunRow 
   if (run.status !== "IN_PROGRESS" || !run.startedAt) return undefined;
   const deadline = run.startedAt.getTime() + ctx.config.file.review.timeoutMs + GRACE_MS;
   if (Date.now() < deadline) return undefined;
-  const failed = await transitionRun(ctx, run.id, run.execution, ["IN_PROGRESS"], {
-    status: "FAILED",
-    failureReason: `Review did not finish within its timeout (${Math.round(ctx.config.file.review.timeoutMs / 1000)} s)`,
-    completedAt: new Date(),
-  });
-  if (failed) await announceRun(ctx, failed);
-  return failed;
+  return failRun(ctx, run, timeoutReason(ctx));
 }
