@@ -1,7 +1,7 @@
 import { Elysia } from "elysia";
-import { authenticate, requireScopes } from "../../src/auth/keys.ts";
+import { requireScopes } from "../../src/auth/keys.ts";
 import type { AppContext, Principal } from "../../src/context.ts";
-import { bearer } from "../../src/http/auth.ts";
+import { authenticateRequest } from "../../src/http/auth.ts";
 import { UPSTREAM_KEY_HEADER } from "./access.ts";
 import { chatCompletion, type InferenceDeps } from "./completion.ts";
 import { openAiErrorResponse } from "./errors.ts";
@@ -14,7 +14,7 @@ import { listModels } from "./models.ts";
  * shape via `openAiErrorResponse` instead of the product-wide `{ "error": "…" }`.
  */
 async function principalOf(ctx: AppContext, request: Request): Promise<Principal> {
-  const principal = await authenticate(ctx, bearer(request.headers.get("authorization") ?? undefined));
+  const principal = await authenticateRequest(ctx, request);
   requireScopes(principal, ["inference"]);
   return principal;
 }

@@ -1,8 +1,7 @@
 import { Elysia } from "elysia";
-import { authenticate } from "../../src/auth/keys.ts";
 import type { AppContext, Principal } from "../../src/context.ts";
 import { AppError } from "../../src/errors.ts";
-import { bearer } from "../../src/http/auth.ts";
+import { authenticateRequest } from "../../src/http/auth.ts";
 import { jsonRpcRefusal, readBody } from "./http.ts";
 import { allowedOrigins, originRefusal } from "./origin.ts";
 
@@ -36,7 +35,7 @@ export const mcpRoutes = (ctx: AppContext) => {
     const refusal = originRefusal(request.headers.get("origin"), origins);
     if (refusal) return jsonRpcRefusal(403, refusal);
     try {
-      return await authenticate(ctx, bearer(request.headers.get("authorization") ?? undefined));
+      return await authenticateRequest(ctx, request);
     } catch (error) {
       if (error instanceof AppError) return jsonRpcRefusal(error.status, error.message, error.headers);
       throw error;

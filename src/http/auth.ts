@@ -8,6 +8,14 @@ function bearer(header: string | undefined): string | undefined {
   return match?.[1];
 }
 
+/**
+ * The principal of a request's `Authorization: Bearer crt_…` header (AppError 401 otherwise). Read from `request`,
+ * not Elysia's parsed `headers`: the compiled binary's route compiler does not always see that a hook needs them.
+ */
+export function authenticateRequest(ctx: AppContext, request: Request): Promise<Principal> {
+  return authenticate(ctx, bearer(request.headers.get("authorization") ?? undefined));
+}
+
 /** One authentication per request, however many hooks ask for it. */
 const principals = new WeakMap<Request, Promise<Principal>>();
 
@@ -25,9 +33,7 @@ export const authPlugin = (ctx: AppContext) =>
       const check = (request: Request) => {
         let principal = principals.get(request);
         if (!principal) {
-          // Read from `request`, not Elysia's parsed `headers`: the compiled binary's route compiler does not
-          // always see that a macro needs headers parsed.
-          principal = authenticate(ctx, bearer(request.headers.get("authorization") ?? undefined)).then((p) => {
+          principal = authenticateRequest(ctx, request).then((p) => {
             requireScopes(p, required);
             return p;
           });
@@ -57,5 +63,3 @@ export const authPlugin = (ctx: AppContext) =>
       };
     },
   });
-
-export { bearer };
