@@ -1,5 +1,5 @@
 import { lt, sql } from "drizzle-orm";
-import { Redis } from "ioredis";
+import type { Redis } from "ioredis";
 import type { AppContext } from "../../src/context.ts";
 
 /**
@@ -30,9 +30,11 @@ export function createRateLimiter(ctx: AppContext): RateLimiter {
 }
 
 function redisLimiter(ctx: AppContext, url: string): RateLimiter {
-  let client: Redis | undefined;
+  let client: Promise<Redis> | undefined;
   const prefix = `${ctx.config.env.CRITIQUE_REDIS_PREFIX}:rpm`;
-  const connect = () => {
+  // ioredis loads with the first limited request: a server without limited keys never pays for it.
+  const connect = async () => {
+    const { Redis } = await import("ioredis");
     const redis = new Redis(url, { maxRetriesPerRequest: 1, lazyConnect: true });
     redis.on("error", (error) => ctx.log.warn({ err: error }, "inference rate limiter: redis error"));
     ctx.closers.push(async () => void (await redis.quit().catch(() => redis.disconnect())));
@@ -43,7 +45,7 @@ function redisLimiter(ctx: AppContext, url: string): RateLimiter {
       const windowStart = Math.floor(Date.now() / WINDOW_MS) * WINDOW_MS;
       const key = `${prefix}:${keyId}:${windowStart}`;
       client ??= connect();
-      const results = await client.multi().incr(key).pexpire(key, WINDOW_MS * 2).exec();
+      const results = await (await client).multi().incr(key).pexpire(key, WINDOW_MS * 2).exec();
       const count = Number(results?.[0]?.[1] ?? 0);
       return decide(count, limit, windowStart);
     },
