@@ -128,7 +128,9 @@ test("a key's requests-per-minute limit answers 429 with Retry-After; other keys
 test("calls share credit blocks, and once they are settled the balance drops by exactly the calls' costs", async () => {
   const grant = 50_000_000;
   const { sdk, userId } = await h.client({ grant });
-  const calls = 20;
+  // More calls than one usage batch (32 rows): a full batch goes through the prepared insert, the rest through
+  // the builder; both must record the same fields.
+  const calls = 40;
   await Promise.all(Array.from({ length: calls }, (_, i) => sdk.chat.completions.create({ model: "fast", messages: [{ role: "user", content: `call ${i}` }], stream: i % 2 === 0 }).then(async (r) => {
     if (Symbol.asyncIterator in r) for await (const _ of r as AsyncIterable<unknown>);
   })));
@@ -138,6 +140,14 @@ test("calls share credit blocks, and once they are settled the balance drops by 
   }, { what: "every call to be recorded" });
   const spent = rows.reduce((sum, r) => sum + r.cost, 0);
   expect(spent).toBeGreaterThan(0);
+  expect(rows.filter((r) => r.stream)).toHaveLength(calls / 2);
+  for (const row of rows) {
+    expect(row).toMatchObject({ model: "fast", status: "completed", estimated: false, byok: false, trainingOptIn: false });
+    expect(row.promptTokens).toBeGreaterThan(0);
+    expect(row.cost).toBeGreaterThan(0);
+    expect(row.createdAt).toBeInstanceOf(Date);
+    expect(Math.abs(row.createdAt.getTime() - Date.now())).toBeLessThan(60_000);
+  }
   await waitFor(async () => (await h.balance(userId)) === grant - spent, { what: "the credit blocks to be settled" });
   expect(new Set(rows.map((r) => r.reservationId)).size).toBeLessThan(calls);
   const ctx = h.server.server.ctx;

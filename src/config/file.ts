@@ -55,7 +55,7 @@ const inferenceSchema = z.strictObject({
   /** Tokens reserved for each image in a prompt (they cannot be counted locally). */
   imageTokens: z.number().int().min(0).default(1_500),
   /** Worst cases one credit reservation holds for a user's calls (1 = one reservation per call). */
-  creditBlockCalls: z.number().int().min(1).max(1_000).default(16),
+  creditBlockCalls: z.number().int().min(1).max(1_000).default(64),
   /** A credit block is settled once its calls have been quiet this long… */
   creditBlockIdleMs: z.number().int().min(1).default(200),
   /** …or once it is this old, so balances and the ledger never lag far behind. */
