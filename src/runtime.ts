@@ -53,7 +53,9 @@ export async function startServer(config: Config = loadConfig(), log?: Logger): 
   const ctx = await createContext(config, log);
   const metrics = createMetrics();
   const app = createApp(ctx, { metrics, readiness: ctx.jobs.readiness(), beforeScrape: () => refreshJobMetrics(ctx, metrics), plugins: plugins(ctx) });
-  const server = Bun.serve({ port: config.port, hostname: config.host, fetch: app.fetch, idleTimeout: 120 });
+  // listen(), not Bun.serve({ fetch: app.fetch }): it hands the routes to Bun's native router.
+  app.listen({ port: config.port, hostname: config.host, idleTimeout: 120, reusePort: false, development: false });
+  const server = app.server!;
   const url = `http://${config.host === "0.0.0.0" ? "127.0.0.1" : config.host}:${server.port}`;
   // Plugins registered their job types above: only now can this process run them.
   ctx.jobs.start(ctx);

@@ -31,6 +31,8 @@ interface Lease {
   calls: number;
   inflight: number;
   openedAt: number;
+  /** When a call last ended; the block is retired once it has been quiet for `idleMs`. */
+  lastEndedAt: number;
   retired: boolean;
   closed: boolean;
   idle?: ReturnType<typeof setTimeout>;
@@ -61,7 +63,6 @@ export class CreditPools {
         lease.free -= worst;
         lease.inflight++;
         lease.calls++;
-        clearTimeout(lease.idle);
         return { lease, amount: worst };
       }
       const opening = this.#opening.get(userId);
@@ -94,8 +95,19 @@ export class CreditPools {
       this.#closeIfDone(lease);
       return;
     }
-    clearTimeout(lease.idle);
-    lease.idle = setTimeout(() => this.#retire(lease), this.settings.idleMs);
+    lease.lastEndedAt = Date.now();
+    // One timer per block, re-armed when it fires, not one per call: at thousands of calls a second the
+    // clearTimeout/setTimeout pair per call showed up in profiles.
+    lease.idle ??= setTimeout(() => this.#checkIdle(lease), this.settings.idleMs);
+  }
+
+  #checkIdle(lease: Lease): void {
+    lease.idle = undefined;
+    // A call in flight re-arms the check when it ends.
+    if (lease.retired || lease.inflight > 0) return;
+    const quietFor = Date.now() - lease.lastEndedAt;
+    if (quietFor >= this.settings.idleMs) this.#retire(lease);
+    else lease.idle = setTimeout(() => this.#checkIdle(lease), this.settings.idleMs - quietFor);
   }
 
   /** Retires every block; those with no call in flight are settled now (shutdown). */
@@ -113,7 +125,7 @@ export class CreditPools {
       if (!(error instanceof AppError) || error.code !== "INSUFFICIENT_CREDITS" || block === worst) throw error;
       reservation = await reserveCredits(this.ctx, { userId, amount: worst, reference });
     }
-    const lease: Lease = { reservationId: reservation.id, userId, free: reservation.amount - worst, spent: 0, calls: 1, inflight: 1, openedAt: Date.now(), retired: false, closed: false };
+    const lease: Lease = { reservationId: reservation.id, userId, free: reservation.amount - worst, spent: 0, calls: 1, inflight: 1, openedAt: Date.now(), lastEndedAt: 0, retired: false, closed: false };
     if (lease.free > 0) this.#current.set(userId, lease);
     else lease.retired = true;
     return { lease, amount: worst };

@@ -39,22 +39,49 @@ export interface TokenUsage {
   completionTokens: number;
 }
 
+/** A model's prices as exact fractions, computed once per prices object (costs are computed twice per call). */
+interface ExactPrices {
+  /** cost × denominator = promptTokens × input + completionTokens × output */
+  input: bigint;
+  output: bigint;
+  denominator: bigint;
+  discount: Fraction | null;
+}
+const exact = new WeakMap<TokenPrices, ExactPrices>();
+
+function exactPrices(prices: TokenPrices): ExactPrices {
+  let found = exact.get(prices);
+  if (!found) {
+    const input = decimalFraction(prices.inputPricePerMillion);
+    const output = decimalFraction(prices.outputPricePerMillion);
+    // a/b + c/d = (a·d + c·b) / (b·d)
+    found = {
+      input: input.numerator * output.denominator,
+      output: output.numerator * input.denominator,
+      denominator: input.denominator * output.denominator,
+      discount: prices.trainingDiscount > 0 ? decimalFraction(prices.trainingDiscount) : null,
+    };
+    exact.set(prices, found);
+  }
+  return found;
+}
+
 /** Cost of one call in whole micro-credits, rounded up (see the top of this file). */
 export function tokenCostMicro(prices: TokenPrices, usage: TokenUsage, options: { trainingOptIn?: boolean } = {}): number {
-  for (const [name, count] of Object.entries(usage)) {
-    if (!Number.isSafeInteger(count) || count < 0) throw new RangeError(`${name} must be a non-negative integer, got ${count}`);
-  }
-  const input = decimalFraction(prices.inputPricePerMillion);
-  const output = decimalFraction(prices.outputPricePerMillion);
-  // a/b + c/d = (a·d + c·b) / (b·d)
-  let numerator = BigInt(usage.promptTokens) * input.numerator * output.denominator + BigInt(usage.completionTokens) * output.numerator * input.denominator;
-  let denominator = input.denominator * output.denominator;
-  if (options.trainingOptIn && prices.trainingDiscount > 0) {
-    const discount = decimalFraction(prices.trainingDiscount);
+  checkCount("promptTokens", usage.promptTokens);
+  checkCount("completionTokens", usage.completionTokens);
+  const { input, output, denominator: base, discount } = exactPrices(prices);
+  let numerator = BigInt(usage.promptTokens) * input + BigInt(usage.completionTokens) * output;
+  let denominator = base;
+  if (options.trainingOptIn && discount) {
     numerator *= discount.denominator - discount.numerator;
     denominator *= discount.denominator;
   }
   const micro = (numerator + denominator - 1n) / denominator;
   if (micro > BigInt(Number.MAX_SAFE_INTEGER)) throw new RangeError("cost is too large to represent");
   return Number(micro);
+}
+
+function checkCount(name: string, count: number): void {
+  if (!Number.isSafeInteger(count) || count < 0) throw new RangeError(`${name} must be a non-negative integer, got ${count}`);
 }
