@@ -201,4 +201,7 @@ test("raw error responses: OpenAI error object, no-store, request id; unparsable
     expect(body.error.message.length).toBeGreaterThan(5);
     if (status === 401) expect(res.headers.get("www-authenticate")).toContain("Bearer");
   }
+  // These routes build their own Response: metrics count the status it carries, not a default 200.
+  const metrics = await (await h.server.request("/metrics")).text();
+  for (const status of [400, 401, 422]) expect(metrics).toContain(`critique_http_requests_total{method="POST",route="/api/v1/chat/completions",status="${status}"}`);
 });

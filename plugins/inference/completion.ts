@@ -23,7 +23,8 @@ export interface InferenceDeps {
 }
 
 /** Closes an exchange (its hold, usage row, training sample) without holding up the answer; shutdown waits for it. */
-function closeInBackground(deps: InferenceDeps, closing: Promise<void>): void {
+function closeInBackground(deps: InferenceDeps, closing: Promise<void> | undefined): void {
+  if (!closing) return;
   deps.settling.add(closing);
   void closing.finally(() => deps.settling.delete(closing));
 }
@@ -92,7 +93,7 @@ export async function chatCompletion(ctx: AppContext, deps: InferenceDeps, input
   return { kind: "stream", provider: exchange.provider, contentType: answer.contentType, stream: body };
 }
 
-async function finishJson(ctx: AppContext, deps: InferenceDeps, exchange: Exchange, text: string, count: (text: string) => number): Promise<CompletionResult> {
+function finishJson(ctx: AppContext, deps: InferenceDeps, exchange: Exchange, text: string, count: (text: string) => number): CompletionResult {
   let json: { usage?: UpstreamUsage | null; choices?: [] };
   try {
     json = JSON.parse(text);

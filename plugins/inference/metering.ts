@@ -63,8 +63,11 @@ export function chargeFor(ctx: AppContext, exchange: Exchange, upstream: Upstrea
 
 export type ExchangeStatus = "completed" | "cancelled" | "failed";
 
-/** After the answer: settle the reservation to the real cost, record the usage, retain the sample if opted in. */
-export async function closeExchange(ctx: AppContext, books: Books, exchange: Exchange, charge: Charge, status: ExchangeStatus, messages: () => AssistantMessage[]): Promise<void> {
+/**
+ * After the answer: settle the reservation to the real cost and queue the usage row (both in memory, at once),
+ * then retain the sample if the key opted in: only that returns a promise (a database write).
+ */
+export function closeExchange(ctx: AppContext, books: Books, exchange: Exchange, charge: Charge, status: ExchangeStatus, messages: () => AssistantMessage[]): Promise<void> | undefined {
   try {
     if (exchange.hold) books.pools.finish(exchange.hold, charge.costMicro);
     books.usage.add({
@@ -84,10 +87,15 @@ export async function closeExchange(ctx: AppContext, books: Books, exchange: Exc
       reservationId: exchange.hold?.lease.reservationId ?? null,
       createdAt: new Date(),
     });
-    if (exchange.trainingOptIn && status === "completed") await retainSample(ctx, exchange, messages());
+    if (exchange.trainingOptIn && status === "completed") return retainSample(ctx, exchange, messages()).catch((error) => logCloseFailure(ctx, exchange, error));
   } catch (error) {
-    ctx.log.error({ err: error, exchange: exchange.id }, "inference: could not settle or record a completion");
+    logCloseFailure(ctx, exchange, error);
   }
+  return undefined;
+}
+
+function logCloseFailure(ctx: AppContext, exchange: Exchange, error: unknown): void {
+  ctx.log.error({ err: error, exchange: exchange.id }, "inference: could not settle or record a completion");
 }
 
 /** Nothing was produced (every upstream failed, or the client left first): all held credits go back. */

@@ -21,14 +21,16 @@ export const observe = (log: Logger, metrics: Metrics) => {
       const path = request.url.slice(request.url.indexOf("/", 8));
       if (path.startsWith("/api/")) set.headers["cache-control"] = NO_STORE;
     })
-    .derive({ as: "global" }, ({ set }) => ({ requestId: set.headers["x-request-id"] as string }))
-    .onAfterResponse({ as: "global" }, ({ request, set, route }) => {
+    .onAfterResponse({ as: "global" }, ({ request, set, route, responseValue }) => {
       const startedAt = startTimes.get(request);
-      const status = typeof set.status === "number" ? set.status : 200;
+      // Routes that build their own Response (the Inference API, MCP) carry the status in it, not in `set`.
+      const status = responseValue instanceof Response ? responseValue.status : typeof set.status === "number" ? set.status : 200;
       const seconds = startedAt === undefined ? 0 : (performance.now() - startedAt) / 1000;
       const template = route || "unmatched";
       metrics.httpRequests.inc({ method: request.method, route: template, status });
       metrics.httpDuration.observe({ method: request.method, route: template }, seconds);
-      access.info({ requestId: set.headers["x-request-id"], method: request.method, route: template, status, ms: Math.round(seconds * 1e4) / 10 }, "request");
+      if (access.isLevelEnabled("info")) {
+        access.info({ requestId: set.headers["x-request-id"], method: request.method, route: template, status, ms: Math.round(seconds * 1e4) / 10 }, "request");
+      }
     });
 };
