@@ -128,8 +128,8 @@ test("a key's requests-per-minute limit answers 429 with Retry-After; other keys
 test("calls share credit blocks, and once they are settled the balance drops by exactly the calls' costs", async () => {
   const grant = 50_000_000;
   const { sdk, userId } = await h.client({ grant });
-  // More calls than one usage batch (32 rows): a full batch goes through the prepared insert, the rest through
-  // the builder; both must record the same fields.
+  // Enough calls for usage rows to be written in several batches and chunk sizes (src/db/insert-many.ts); every
+  // row must carry the same fields as one written through drizzle.
   const calls = 40;
   await Promise.all(Array.from({ length: calls }, (_, i) => sdk.chat.completions.create({ model: "fast", messages: [{ role: "user", content: `call ${i}` }], stream: i % 2 === 0 }).then(async (r) => {
     if (Symbol.asyncIterator in r) for await (const _ of r as AsyncIterable<unknown>);

@@ -6,7 +6,7 @@ import type { AppContext } from "../../src/context.ts";
  * with drizzle's builder the insert cost more CPU than the rest of a completion. Shutdown flushes what is left.
  */
 type UsageRow = typeof import("../../db/sqlite.ts").inferenceUsage.$inferInsert;
-const BATCH = 32;
+const BATCH = 256;
 
 export class UsageLog {
   #queue: UsageRow[] = [];
