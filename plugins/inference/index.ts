@@ -21,7 +21,7 @@ export function inference(ctx: AppContext) {
     settling,
     books: {
       pools: new CreditPools(ctx, { leaseCalls: settings.creditBlockCalls, idleMs: settings.creditBlockIdleMs, maxAgeMs: settings.creditBlockMaxAgeMs }, track),
-      usage: new UsageLog(ctx, 20),
+      usage: new UsageLog(ctx, 100),
     },
   };
   // What answered calls still owe the books (block settlements, usage rows, samples) is written before the
