@@ -56,7 +56,8 @@ export function sqliteInsertMany(client: Database): InsertMany {
     // One chunk is atomic by itself, and inside an open transaction the rows simply join it. bun:sqlite's own
     // transaction() wrapper measured ~10% slower on the inference benchmark than these three statements.
     if (all.length === 0) return;
-    if (LADDER.includes(all.length) || client.inTransaction) return writeChunks(table, all);
+    const oneChunk = LADDER.includes(all.length) && all.length * Object.keys(getTableColumns(table)).length <= MAX_PARAMETERS;
+    if (oneChunk || client.inTransaction) return writeChunks(table, all);
     begin.run();
     try {
       writeChunks(table, all);
