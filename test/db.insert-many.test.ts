@@ -23,13 +23,13 @@ afterAll(async () => {
   await backends.dispose();
 });
 
-async function newKey(name: string, extra: Partial<AppContext["tables"]["apiKeys"]["$inferInsert"]> = {}) {
+function newKey(name: string, extra: Partial<AppContext["tables"]["apiKeys"]["$inferInsert"]> = {}) {
   return { id: newId(), userId, name, hash: `${name}-${newId()}`, prefix: "crt_test", scopes: ["inference"], createdAt: new Date(1_700_000_000_123), ...extra };
 }
 
 test("rows read back the same as rows inserted by drizzle: dates, booleans, big integers, nulls, JSON", async () => {
   const { apiKeys, inferenceUsage } = ctx.tables;
-  const key = await newKey("usage");
+  const key = newKey("usage");
   await ctx.db.insert(apiKeys).values(key);
   const row = (i: number, reservationId: string | null) => ({
     id: newId(),
@@ -62,7 +62,7 @@ test("rows read back the same as rows inserted by drizzle: dates, booleans, big 
 
 test("a column left out gets its default, as with drizzle", async () => {
   const { apiKeys } = ctx.tables;
-  const key = await newKey("defaults", { allowedModels: ["a", "b"] });
+  const key = newKey("defaults", { allowedModels: ["a", "b"] });
   await ctx.database.insertMany(apiKeys, [key]);
   const [stored] = await ctx.db.select().from(apiKeys).where(eq(apiKeys.id, key.id));
   expect(stored).toMatchObject({ trainingOptIn: false, allowedModels: ["a", "b"], scopes: ["inference"], lastUsedAt: null, rpmLimit: null });
@@ -71,7 +71,7 @@ test("a column left out gets its default, as with drizzle", async () => {
 
 test("thousands of rows in one call are all written, in order (SQLite: in chunks, one transaction)", async () => {
   const { apiKeys } = ctx.tables;
-  const keys = await Promise.all(Array.from({ length: 2_500 }, (_, i) => newKey(`bulk-${String(i).padStart(4, "0")}`)));
+  const keys = Array.from({ length: 2_500 }, (_, i) => newKey(`bulk-${String(i).padStart(4, "0")}`));
   await ctx.database.insertMany(apiKeys, keys);
   const stored = await ctx.db.select({ name: apiKeys.name }).from(apiKeys).where(eq(apiKeys.prefix, "crt_test")).orderBy(asc(apiKeys.name));
   expect(stored.filter((k) => k.name.startsWith("bulk-")).map((k) => k.name)).toEqual(keys.map((k) => k.name));
@@ -80,10 +80,10 @@ test("thousands of rows in one call are all written, in order (SQLite: in chunks
 test("nothing to insert is a no-op; a row that breaks a constraint fails the call and none of its rows are written", async () => {
   const { apiKeys } = ctx.tables;
   await ctx.database.insertMany(apiKeys, []);
-  const key = await newKey("dupe");
+  const key = newKey("dupe");
   await ctx.database.insertMany(apiKeys, [key]);
   // 300 rows span several chunks on SQLite; the duplicate is in the last one.
-  const batch = await Promise.all(Array.from({ length: 299 }, (_, i) => newKey(`all-or-nothing-${i}`)));
+  const batch = Array.from({ length: 299 }, (_, i) => newKey(`all-or-nothing-${i}`));
   await expect(ctx.database.insertMany(apiKeys, [...batch, key])).rejects.toThrow();
   const stored = await ctx.db.select().from(apiKeys).where(eq(apiKeys.name, "all-or-nothing-0"));
   expect(stored).toHaveLength(0);

@@ -20,9 +20,23 @@ const MAX_PARAMETERS = 32_766;
 type Column = ReturnType<typeof getTableColumns>[string];
 type Statement = ReturnType<Database["prepare"]>;
 
+/** What an insert into one table needs, worked out once per table. */
+interface Layout {
+  name: string;
+  columns: [string, Column][];
+  /** The ladder's sizes whose statements stay under the parameter limit. */
+  sizes: number[];
+}
+
+function layoutOf(table: Table): Layout {
+  const columns = Object.entries(getTableColumns(table));
+  return { name: getTableName(table), columns, sizes: LADDER.filter((size) => size * columns.length <= MAX_PARAMETERS) };
+}
+
 export function sqliteInsertMany(client: Database): InsertMany {
+  const layouts = new WeakMap<Table, Layout>();
   const statements = new Map<string, Statement>();
-  const statementFor = (name: string, columns: [string, Column][], rowCount: number) => {
+  const statementFor = ({ name, columns }: Layout, rowCount: number) => {
     const cacheKey = `${name}:${rowCount}`;
     let statement = statements.get(cacheKey);
     if (!statement) {
@@ -33,18 +47,15 @@ export function sqliteInsertMany(client: Database): InsertMany {
     }
     return statement;
   };
-  const writeChunks = (table: Table, rows: Record<string, unknown>[]) => {
-    const columns = Object.entries(getTableColumns(table));
-    const name = getTableName(table);
-    const sizes = LADDER.filter((size) => size * columns.length <= MAX_PARAMETERS);
+  const writeChunks = (layout: Layout, rows: Record<string, unknown>[]) => {
     let start = 0;
-    for (const size of sizes) {
+    for (const size of layout.sizes) {
       for (; rows.length - start >= size; start += size) {
         const values: unknown[] = [];
         for (let i = start; i < start + size; i++) {
-          for (const [key, column] of columns) values.push(encode(column, rows[i][key]));
+          for (const [key, column] of layout.columns) values.push(encode(column, rows[i][key]));
         }
-        statementFor(name, columns, size).run(...(values as never[]));
+        statementFor(layout, size).run(...(values as never[]));
       }
     }
   };
@@ -53,14 +64,18 @@ export function sqliteInsertMany(client: Database): InsertMany {
   const rollback = client.prepare("ROLLBACK");
   return async (table, rows) => {
     const all = rows as Record<string, unknown>[];
+    if (all.length === 0) return;
+    let layout = layouts.get(table);
+    if (!layout) {
+      layout = layoutOf(table);
+      layouts.set(table, layout);
+    }
     // One chunk is atomic by itself, and inside an open transaction the rows simply join it. bun:sqlite's own
     // transaction() wrapper measured ~10% slower on the inference benchmark than these three statements.
-    if (all.length === 0) return;
-    const oneChunk = LADDER.includes(all.length) && all.length * Object.keys(getTableColumns(table)).length <= MAX_PARAMETERS;
-    if (oneChunk || client.inTransaction) return writeChunks(table, all);
+    if (layout.sizes.includes(all.length) || client.inTransaction) return writeChunks(layout, all);
     begin.run();
     try {
-      writeChunks(table, all);
+      writeChunks(layout, all);
       commit.run();
     } catch (error) {
       rollback.run();
