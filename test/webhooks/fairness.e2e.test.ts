@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { publishLifecycleEvent } from "../../plugins/webhooks/index.ts";
 import { PER_RECEIVER } from "../../src/webhooks/fairness.ts";
+import { waitFor } from "../fakes/http.ts";
 import { pollRun, queue, REPO, routeFile, scriptSpecialists, seedPull } from "../merge-gate/harness.ts";
 import { at, listDeliveries, registerEndpoint, startWebhookWorld, waitForDelivery, type WebhookWorld } from "./world.ts";
 
@@ -63,7 +64,12 @@ test("a hanging receiver never delays another receiver or a review", async () =>
   }
   for (const id of runs) expect((await pollRun(w, id)).status).toBe("COMPLETED");
   await waitForDelivery(w, healthy.id, () => at(w.receiver, "/healthy").length === 13, "13 deliveries to the healthy receiver");
-  expect((await listDeliveries(w, healthy.id)).every((d) => d.status === "delivered")).toBe(true);
+  // The receiver records a request before the delivery job has read the answer and written its outcome.
+  const settled = await waitFor(async () => {
+    const rows = await listDeliveries(w, healthy.id);
+    return rows.length === 13 && rows.every((d) => d.status !== "pending") ? rows : undefined;
+  }, { what: "the healthy receiver's 13 deliveries to be settled" });
+  expect(settled.every((d) => d.status === "delivered")).toBe(true);
 
   // All that happened while the hanging receiver held its requests, never more than its share at once.
   expect(gateOpen).toBe(false);
