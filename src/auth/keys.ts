@@ -1,7 +1,8 @@
-import { and, desc, eq, sql } from "drizzle-orm";
+import { desc, eq, sql } from "drizzle-orm";
 import type { AppContext, KeyInferenceSettings, Principal } from "../context.ts";
 import { AppError, notFound, validation } from "../errors.ts";
 import { newId } from "../ids.ts";
+import { KeyCache } from "./key-cache.ts";
 import { displayPrefix, generateKey, hashKey, isWellFormedKey } from "./key-format.ts";
 import { isScope, type Scope } from "./scopes.ts";
 import { ensureUser } from "./users.ts";
@@ -78,6 +79,7 @@ export async function revokeKey(ctx: AppContext, id: string): Promise<KeyInfo> {
   if (row.key.revokedAt) return toInfo(row.key, row.userName);
   const revokedAt = new Date();
   await ctx.db.update(apiKeys).set({ revokedAt }).where(eq(apiKeys.id, id));
+  forgetCachedKeys(ctx);
   return toInfo({ ...row.key, revokedAt }, row.userName);
 }
 
@@ -85,11 +87,9 @@ export async function revokeKey(ctx: AppContext, id: string): Promise<KeyInfo> {
 const LAST_USED_RESOLUTION_MS = 60_000;
 
 /**
- * The key lookup every authenticated request makes, prepared once per database: building the query with
- * drizzle's builder costs several times the indexed lookup itself (bench/server.ts). Still one read per request,
- * so a revocation takes effect on the next request.
+ * The key lookup an authenticated request makes when its key is not cached, prepared once per database: building
+ * the query with drizzle's builder costs several times the indexed lookup itself (bench/server.ts).
  */
-const lookups = new WeakMap<AppContext["db"], ReturnType<typeof prepareKeyLookup>>();
 function prepareKeyLookup(ctx: AppContext) {
   const { apiKeys, users } = ctx.tables;
   return ctx.db
@@ -111,13 +111,32 @@ function prepareKeyLookup(ctx: AppContext) {
     .where(eq(apiKeys.hash, sql.placeholder("hash")))
     .prepare();
 }
-function keyLookup(ctx: AppContext) {
-  let lookup = lookups.get(ctx.db);
-  if (!lookup) {
-    lookup = prepareKeyLookup(ctx);
-    lookups.set(ctx.db, lookup);
+type KeyRow = NonNullable<Awaited<ReturnType<ReturnType<typeof prepareKeyLookup>["execute"]>>[number]>;
+
+/** Per database: the prepared lookup and the cache in front of it (key-cache.ts). */
+const keyReaders = new WeakMap<AppContext["db"], { lookup: ReturnType<typeof prepareKeyLookup>; cache: KeyCache<KeyRow> }>();
+function keyReader(ctx: AppContext) {
+  let reader = keyReaders.get(ctx.db);
+  if (!reader) {
+    reader = { lookup: prepareKeyLookup(ctx), cache: new KeyCache<KeyRow>(ctx.database.externalVersion) };
+    keyReaders.set(ctx.db, reader);
   }
-  return lookup;
+  return reader;
+}
+
+/** Every write to keys or their users outside this module's functions must call this (tests that edit rows directly). */
+export function forgetCachedKeys(ctx: AppContext): void {
+  keyReaders.get(ctx.db)?.cache.clear();
+}
+
+async function readKey(ctx: AppContext, hash: string, now: number): Promise<KeyRow | undefined> {
+  const { lookup, cache } = keyReader(ctx);
+  const cached = cache.get(hash, now);
+  if (cached) return cached;
+  const ticket = cache.ticket();
+  const [row] = await lookup.execute({ hash });
+  if (row && row.userName !== null && !row.revokedAt) cache.remember(ticket, hash, row, now);
+  return row;
 }
 
 /**
@@ -129,12 +148,14 @@ export async function authenticate(ctx: AppContext, rawKey: string | undefined):
   const invalid = () => new AppError("UNAUTHORIZED", "Invalid, expired or revoked API key", { "WWW-Authenticate": 'Bearer realm="critique", error="invalid_token"' });
   if (!isWellFormedKey(rawKey)) throw invalid();
 
-  const [row] = await keyLookup(ctx).execute({ hash: hashKey(rawKey) });
   const now = Date.now();
+  const row = await readKey(ctx, hashKey(rawKey), now);
   if (!row || row.userName === null || row.revokedAt || (row.expiresAt && row.expiresAt.getTime() <= now)) throw invalid();
 
   if (!row.lastUsedAt || now - row.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
-    await ctx.db.update(ctx.tables.apiKeys).set({ lastUsedAt: new Date(now) }).where(and(eq(ctx.tables.apiKeys.id, row.id)));
+    // The cached row is updated too: this process's own write does not clear the cache (nothing that matters changed).
+    row.lastUsedAt = new Date(now);
+    await ctx.db.update(ctx.tables.apiKeys).set({ lastUsedAt: row.lastUsedAt }).where(eq(ctx.tables.apiKeys.id, row.id));
   }
   const inference = { trainingOptIn: row.trainingOptIn, allowedModels: row.allowedModels, rpmLimit: row.rpmLimit };
   return { userId: row.userId, userName: row.userName, keyId: row.id, scopes: row.scopes, inference };

@@ -28,6 +28,11 @@ export interface Database_ {
   transaction<T>(fn: (tx: Db) => Promise<T>): Promise<T>;
   /** A multi-row insert for hot append-only tables (see insert-many.ts); same rows as `db.insert(t).values(rows)`. */
   insertMany: InsertMany;
+  /**
+   * A number that changes whenever another connection (another process) commits, read cheaply enough to ask on
+   * every request; absent where there is no such number (Postgres). Lets in-memory caches stay exact (auth/key-cache.ts).
+   */
+  externalVersion?: () => number;
   migrate(): Promise<void>;
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -46,6 +51,8 @@ function openSqlite(path: string): Database_ {
   client.run("PRAGMA foreign_keys = ON");
   client.run("PRAGMA synchronous = NORMAL");
   const db = drizzleSqlite({ client, schema: sqliteSchema });
+  // Changes when another connection commits, never for this one's own writes (sqlite.org/pragma.html#pragma_data_version).
+  const dataVersion = client.prepare("PRAGMA data_version");
   // bun:sqlite is synchronous and drizzle's SQLite transactions cannot await. One connection serves the whole
   // process, so an async transaction is BEGIN IMMEDIATE … COMMIT serialized by a mutex.
   const mutex = new Mutex();
@@ -66,6 +73,7 @@ function openSqlite(path: string): Database_ {
         }
       }),
     insertMany: sqliteInsertMany(client),
+    externalVersion: () => dataVersion.values()[0][0] as number,
     migrate: async () => migrateSqlite(db, { migrationsFolder: assetPath("db/migrations", "sqlite") }),
     ping: async () => {
       client.query("SELECT 1").get();

@@ -1,0 +1,56 @@
+/**
+ * The rows behind API keys, held in memory so that authenticating a request does not read the database, yet a
+ * revocation still takes effect on the very next request:
+ * - writes made by this process through src/auth/keys.ts clear the cache themselves (`clear`);
+ * - writes made by any other process (the CLI, a second server) are noticed through `externalVersion`, a number the
+ *   database changes whenever another connection commits (SQLite's `PRAGMA data_version`, a ~2 µs read); when it
+ *   moved, everything cached is dropped. A database that cannot tell that cheaply (Postgres) gets no cache at all.
+ * Only valid keys are cached (a flood of made-up keys cannot fill it), at most `maxEntries`, each for at most
+ * `maxAgeMs` as a backstop.
+ */
+export class KeyCache<Row> {
+  readonly #rows = new Map<string, { row: Row; cachedAt: number }>();
+  #version: number | undefined;
+  /** Bumped by `clear`: a row read before a clear must not be cached after it (see `ticket`). */
+  #generation = 0;
+
+  constructor(
+    private readonly externalVersion: (() => number) | undefined,
+    private readonly maxEntries = 10_000,
+    private readonly maxAgeMs = 60_000,
+  ) {}
+
+  /** The cached row for a key hash, if it is still known to match the database. */
+  get(hash: string, now: number): Row | undefined {
+    if (!this.externalVersion) return undefined;
+    const version = this.externalVersion();
+    if (version !== this.#version) {
+      this.clear();
+      this.#version = version;
+      return undefined;
+    }
+    const entry = this.#rows.get(hash);
+    if (!entry) return undefined;
+    if (now - entry.cachedAt > this.maxAgeMs) {
+      this.#rows.delete(hash);
+      return undefined;
+    }
+    return entry.row;
+  }
+
+  /** Taken before reading a row from the database; `remember` drops the row if a write cleared the cache since. */
+  ticket(): number {
+    return this.#generation;
+  }
+
+  remember(ticket: number, hash: string, row: Row, now: number): void {
+    if (!this.externalVersion || ticket !== this.#generation) return;
+    if (this.#rows.size >= this.maxEntries) this.#rows.delete(this.#rows.keys().next().value!);
+    this.#rows.set(hash, { row, cachedAt: now });
+  }
+
+  clear(): void {
+    this.#rows.clear();
+    this.#generation++;
+  }
+}
