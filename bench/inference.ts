@@ -7,9 +7,9 @@
  *              runs it, with x-portkey-provider: openai + x-portkey-custom-host; its streaming fails on Node 20
  *              ("TypeError: immutable" appending headers to the upstream's response), so streams are measured on
  *   portkey-bun the same gateway run by Bun (faster than on Node, so a conservative comparison)
- * Sequential: added latency p50/p99 per request (non-streamed: whole answer; streamed: time to first token),
- * measured from this process in runs of consecutive requests that alternate across targets (see sequential()).
- * Then throughput with autocannon (32 connections, non-streamed).
+ * Throughput with autocannon (32 connections, non-streamed), each target after 2 s of warm-up load. Then, with
+ * every target warm, sequential added latency p50/p99 per request (non-streamed: whole answer; streamed: time to
+ * first token), measured from this process in runs of consecutive requests that alternate across targets.
  *
  *   bun bench/inference.ts [--requests 2000] [--duration 10] [--connections 32] [--log-level warn] [--no-build]
  */
@@ -85,13 +85,16 @@ try {
     { name: "portkey-bun", url: `http://127.0.0.1:${portkeyBunPort}/v1/chat/completions`, headers: portkeyHeaders, model: "bench-up" },
   ];
   console.log(`CPUs: ${availableParallelism()}; critique log level ${options["log-level"]}; ${options.requests} sequential requests per target and mode`);
-  const latency = await sequential(targets, messages, Number(options.requests));
   const throughput: Record<string, Awaited<ReturnType<typeof postLoad>>> = {};
   for (const target of targets) {
     console.log(`load: ${target.name}, ${options.connections} connections, ${options.duration} s …`);
     await postLoad(target, messages, Number(options.connections), 2);
     throughput[target.name] = await postLoad(target, messages, Number(options.connections), Number(options.duration));
   }
+  // Sequential latency after the load: every target is measured warm (its JIT settled), as a gateway that has been
+  // up for a while is. Measured first, critique was still compiling hot code (~20k requests) during the samples.
+  console.log("sequential requests …");
+  const latency = await sequential(targets, messages, Number(options.requests));
 
   const ms = (v: number) => (Number.isNaN(v) ? "n/a" : v.toFixed(3)).padStart(12);
   const cells = (values: string[]) => values.map((v) => v.padStart(12)).join("");

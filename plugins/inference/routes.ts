@@ -39,7 +39,7 @@ export const inferenceRoutes = (ctx: AppContext, deps: InferenceDeps) =>
     )
     .post(
       "/chat/completions",
-      async ({ request }) => {
+      async ({ request, set }) => {
         try {
           const principal = await principalOf(ctx, request);
           const result = await chatCompletion(ctx, deps, {
@@ -48,7 +48,13 @@ export const inferenceRoutes = (ctx: AppContext, deps: InferenceDeps) =>
             upstreamKey: request.headers.get(UPSTREAM_KEY_HEADER) ?? undefined,
             signal: request.signal,
           });
-          if (result.kind === "json") return new Response(result.body, { headers: { "content-type": "application/json", "x-critique-provider": result.provider } });
+          if (result.kind === "json") {
+            // A string with the headers in `set`, not a Response: Elysia would rebuild a Response (body as a stream)
+            // to merge in the request id and cache headers, which cost the hot path more than the merge is worth.
+            set.headers["content-type"] = "application/json";
+            set.headers["x-critique-provider"] = result.provider;
+            return result.body;
+          }
           return new Response(result.stream, {
             headers: { "content-type": result.contentType, "cache-control": "no-store", "x-accel-buffering": "no", "x-critique-provider": result.provider },
           });

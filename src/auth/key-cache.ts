@@ -3,14 +3,18 @@
  * revocation still takes effect on the very next request:
  * - writes made by this process through src/auth/keys.ts clear the cache themselves (`clear`);
  * - writes made by any other process (the CLI, a second server) are noticed through `externalVersion`, a number the
- *   database changes whenever another connection commits (SQLite's `PRAGMA data_version`, a ~2 µs read); when it
- *   moved, everything cached is dropped. A database that cannot tell that cheaply (Postgres) gets no cache at all.
+ *   database changes whenever another connection commits (SQLite's `PRAGMA data_version`); when it moved,
+ *   everything cached is dropped. It is read at most once per millisecond: under load, reading it on every request
+ *   cost as much as the key lookup it saves (it takes the WAL read lock), so another process's revocation applies to
+ *   requests from the next millisecond on. A database that cannot tell cheaply (Postgres) gets no cache at all.
  * Only valid keys are cached (a flood of made-up keys cannot fill it), at most `maxEntries`, each for at most
  * `maxAgeMs` as a backstop.
  */
 export class KeyCache<Row> {
   readonly #rows = new Map<string, { row: Row; cachedAt: number }>();
   #version: number | undefined;
+  /** The millisecond `externalVersion` was last read in. */
+  #checkedAt = Number.NaN;
   /** Bumped by `clear`: a row read before a clear must not be cached after it (see `ticket`). */
   #generation = 0;
 
@@ -20,14 +24,17 @@ export class KeyCache<Row> {
     private readonly maxAgeMs = 60_000,
   ) {}
 
-  /** The cached row for a key hash, if it is still known to match the database. */
+  /** The cached row for a key hash, if it is still known to match the database; `now` in whole milliseconds. */
   get(hash: string, now: number): Row | undefined {
     if (!this.externalVersion) return undefined;
-    const version = this.externalVersion();
-    if (version !== this.#version) {
-      this.clear();
-      this.#version = version;
-      return undefined;
+    if (now !== this.#checkedAt) {
+      this.#checkedAt = now;
+      const version = this.externalVersion();
+      if (version !== this.#version) {
+        this.clear();
+        this.#version = version;
+        return undefined;
+      }
     }
     const entry = this.#rows.get(hash);
     if (!entry) return undefined;
