@@ -129,10 +129,12 @@ export function forgetCachedKeys(ctx: AppContext): void {
   keyReaders.get(ctx.db)?.cache.clear();
 }
 
-async function readKey(ctx: AppContext, hash: string, now: number): Promise<KeyRow | undefined> {
+/** The key's row: from the cache, else from the database if the key is well-formed (only then worth a query). */
+async function readKey(ctx: AppContext, rawKey: string, now: number): Promise<KeyRow | undefined> {
   const { lookup, cache } = keyReader(ctx);
+  const hash = hashKey(rawKey);
   const cached = cache.get(hash, now);
-  if (cached) return cached;
+  if (cached || !isWellFormedKey(rawKey)) return cached;
   const ticket = cache.ticket();
   const [row] = await lookup.execute({ hash });
   if (row && row.userName !== null && !row.revokedAt) cache.remember(ticket, hash, row, now);
@@ -146,10 +148,8 @@ async function readKey(ctx: AppContext, hash: string, now: number): Promise<KeyR
 export async function authenticate(ctx: AppContext, rawKey: string | undefined): Promise<Principal> {
   if (!rawKey) throw new AppError("UNAUTHORIZED", "Missing API key: send Authorization: Bearer crt_…", { "WWW-Authenticate": 'Bearer realm="critique"' });
   const invalid = () => new AppError("UNAUTHORIZED", "Invalid, expired or revoked API key", { "WWW-Authenticate": 'Bearer realm="critique", error="invalid_token"' });
-  if (!isWellFormedKey(rawKey)) throw invalid();
-
   const now = Date.now();
-  const row = await readKey(ctx, hashKey(rawKey), now);
+  const row = await readKey(ctx, rawKey, now);
   if (!row || row.userName === null || row.revokedAt || (row.expiresAt && row.expiresAt.getTime() <= now)) throw invalid();
 
   if (!row.lastUsedAt || now - row.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
