@@ -27,8 +27,7 @@ export const observe = (log: Logger, metrics: Metrics) => {
       const status = responseValue instanceof Response ? responseValue.status : typeof set.status === "number" ? set.status : 200;
       const seconds = startedAt === undefined ? 0 : (performance.now() - startedAt) / 1000;
       const template = route || "unmatched";
-      metrics.httpRequests.inc({ method: request.method, route: template, status });
-      metrics.httpDuration.observe({ method: request.method, route: template }, seconds);
+      metrics.recordHttp(request.method, template, status, seconds);
       if (access.isLevelEnabled("info")) {
         access.info({ requestId: set.headers["x-request-id"], method: request.method, route: template, status, ms: Math.round(seconds * 1e4) / 10 }, "request");
       }
