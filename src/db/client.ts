@@ -29,8 +29,8 @@ export interface Database_ {
   /** A multi-row insert for hot append-only tables (see insert-many.ts); same rows as `db.insert(t).values(rows)`. */
   insertMany: InsertMany;
   /**
-   * A number that changes whenever another connection (another process) commits, read cheaply enough to ask on
-   * every request; absent where there is no such number (Postgres). Lets in-memory caches stay exact (auth/key-cache.ts).
+   * A number that changes whenever another connection (another process) commits, cheap enough to read every
+   * millisecond; absent where there is no such number (Postgres). Lets in-memory caches stay exact (auth/key-cache.ts).
    */
   externalVersion?: () => number;
   migrate(): Promise<void>;
