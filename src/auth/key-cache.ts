@@ -1,6 +1,6 @@
 /**
  * The rows behind API keys, held in memory so that authenticating a request does not read the database, yet a
- * revocation still takes effect on the very next request:
+ * revocation takes effect at once:
  * - writes made by this process through src/auth/keys.ts clear the cache themselves (`clear`);
  * - writes made by any other process (the CLI, a second server) are noticed through `externalVersion`, a number the
  *   database changes whenever another connection commits (SQLite's `PRAGMA data_version`); when it moved,
