@@ -4,23 +4,7 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom
 export function createMetrics() {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
-  const http = new HttpFigures();
-  const httpRequests = new Counter({
-    name: "critique_http_requests_total",
-    help: "HTTP requests by route and status",
-    labelNames: ["method", "route", "status"],
-    registers: [registry],
-    collect: () => http.drain(),
-  });
-  const httpDuration = new Histogram({
-    name: "critique_http_request_duration_seconds",
-    help: "HTTP request latency by route",
-    labelNames: ["method", "route"],
-    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10],
-    registers: [registry],
-    collect: () => http.drain(),
-  });
-  http.target = { httpRequests, httpDuration };
+  const http = new HttpFigures(registry);
   return {
     registry,
     /** Counts one HTTP request and its duration (see HttpFigures). */
@@ -41,8 +25,27 @@ export type Metrics = ReturnType<typeof createMetrics>;
 const MAX_PENDING = 4096;
 
 class HttpFigures {
-  target?: { httpRequests: Counter<"method" | "route" | "status">; httpDuration: Histogram<"method" | "route"> };
+  readonly #requests: Counter<"method" | "route" | "status">;
+  readonly #duration: Histogram<"method" | "route">;
   #pending: { method: string; route: string; status: number; seconds: number }[] = [];
+
+  constructor(registry: Registry) {
+    this.#requests = new Counter({
+      name: "critique_http_requests_total",
+      help: "HTTP requests by route and status",
+      labelNames: ["method", "route", "status"],
+      registers: [registry],
+      collect: () => this.drain(),
+    });
+    this.#duration = new Histogram({
+      name: "critique_http_request_duration_seconds",
+      help: "HTTP request latency by route",
+      labelNames: ["method", "route"],
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10],
+      registers: [registry],
+      collect: () => this.drain(),
+    });
+  }
 
   record(method: string, route: string, status: number, seconds: number): void {
     this.#pending.push({ method, route, status, seconds });
@@ -51,7 +54,7 @@ class HttpFigures {
 
   drain(): void {
     const pending = this.#pending;
-    if (!this.target || pending.length === 0) return;
+    if (pending.length === 0) return;
     this.#pending = [];
     const counts = new Map<string, { labels: { method: string; route: string; status: number }; n: number }>();
     for (const { method, route, status, seconds } of pending) {
@@ -59,8 +62,8 @@ class HttpFigures {
       const entry = counts.get(key);
       if (entry) entry.n++;
       else counts.set(key, { labels: { method, route, status }, n: 1 });
-      this.target.httpDuration.observe({ method, route }, seconds);
+      this.#duration.observe({ method, route }, seconds);
     }
-    for (const { labels, n } of counts.values()) this.target.httpRequests.inc(labels, n);
+    for (const { labels, n } of counts.values()) this.#requests.inc(labels, n);
   }
 }
