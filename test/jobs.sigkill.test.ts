@@ -3,7 +3,7 @@ import { createKey } from "../src/auth/keys.ts";
 import type { AppContext } from "../src/context.ts";
 import { createBackends, type TestBackends } from "./helpers/databases.ts";
 import { legName } from "./helpers/env.ts";
-import { closeContext, jobContext, type ServeProcess, spawnServe, waitFor } from "./helpers/jobs.ts";
+import { closeContext, jobContext, serveProcesses, waitFor } from "./helpers/jobs.ts";
 
 /**
  * The crash guarantee, end to end: `critique serve` is SIGKILLed while a job runs; after a restart the job runs
@@ -13,7 +13,7 @@ let backends: TestBackends;
 let ctx: AppContext; // not a worker: reads rows and mints the key
 let env: Record<string, string>;
 let key: string;
-const servers: ServeProcess[] = [];
+const servers = serveProcesses();
 
 beforeAll(async () => {
   backends = await createBackends();
@@ -22,16 +22,12 @@ beforeAll(async () => {
   key = (await createKey(ctx, { name: "sigkill-test", user: "operator", scopes: ["admin"] })).key;
 });
 afterAll(async () => {
-  for (const server of servers) if (server.proc.exitCode === null && !server.proc.signalCode) await server.signal("SIGKILL");
+  await servers.killAll();
   await closeContext(ctx);
   await backends.dispose();
 });
 
-async function serve() {
-  const server = await spawnServe(env);
-  servers.push(server);
-  return server;
-}
+const serve = () => servers.spawn(env);
 
 test(`a job interrupted by SIGKILL completes after a restart (${legName})`, async () => {
   const first = await serve();

@@ -3,13 +3,13 @@ import { createKey } from "../src/auth/keys.ts";
 import type { AppContext } from "../src/context.ts";
 import { createBackends, type TestBackends } from "./helpers/databases.ts";
 import { legName } from "./helpers/env.ts";
-import { closeContext, jobContext, type ServeProcess, spawnServe, waitFor } from "./helpers/jobs.ts";
+import { closeContext, jobContext, type ServeProcess, serveProcesses, waitFor } from "./helpers/jobs.ts";
 
 /** Graceful shutdown of `critique serve`: stop taking work, drain running jobs up to the timeout, exit 0. */
 let backends: TestBackends;
 let ctx: AppContext; // not a worker: reads rows and mints the key
 let key: string;
-const servers: ServeProcess[] = [];
+const servers = serveProcesses();
 const baseEnv = () => ({ ...backends.env, CRITIQUE_JOB_LEASE_MS: "1500", CRITIQUE_JOB_POLL_MS: "100", CRITIQUE_LOG_LEVEL: "info" });
 
 beforeAll(async () => {
@@ -18,16 +18,12 @@ beforeAll(async () => {
   key = (await createKey(ctx, { name: "sigterm-test", user: "operator", scopes: ["admin"] })).key;
 });
 afterAll(async () => {
-  for (const server of servers) if (server.proc.exitCode === null && !server.proc.signalCode) await server.signal("SIGKILL");
+  await servers.killAll();
   await closeContext(ctx);
   await backends.dispose();
 });
 
-async function serve(extra: Record<string, string> = {}) {
-  const server = await spawnServe({ ...baseEnv(), ...extra });
-  servers.push(server);
-  return server;
-}
+const serve = (extra: Record<string, string> = {}) => servers.spawn({ ...baseEnv(), ...extra });
 
 async function startEcho(server: ServeProcess, delayMs: number): Promise<string> {
   const res = await fetch(`${server.url}/api/v1/admin/jobs`, {

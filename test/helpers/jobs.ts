@@ -84,3 +84,18 @@ export async function spawnServe(env: Record<string, string>): Promise<ServeProc
     },
   };
 }
+
+/** The servers a test file spawns, so that afterAll can kill whichever are still running. */
+export function serveProcesses() {
+  const servers: ServeProcess[] = [];
+  return {
+    async spawn(env: Record<string, string>): Promise<ServeProcess> {
+      const server = await spawnServe(env);
+      servers.push(server);
+      return server;
+    },
+    async killAll(): Promise<void> {
+      for (const server of servers) if (server.proc.exitCode === null && !server.proc.signalCode) await server.signal("SIGKILL");
+    },
+  };
+}

@@ -8,7 +8,7 @@ import type { AppContext } from "../../src/context.ts";
 import { WebhookReceiver } from "../fakes/webhook-receiver.ts";
 import { createBackends, type TestBackends } from "../helpers/databases.ts";
 import { legName } from "../helpers/env.ts";
-import { closeContext, jobContext, type ServeProcess, spawnServe, waitFor } from "../helpers/jobs.ts";
+import { closeContext, jobContext, serveProcesses, waitFor } from "../helpers/jobs.ts";
 import { LIFECYCLE_SECRET } from "./world.ts";
 
 /**
@@ -21,7 +21,7 @@ let ctx: AppContext; // not a worker: publishes the event and reads rows
 let env: Record<string, string>;
 let key: string;
 let receiver: WebhookReceiver;
-const servers: ServeProcess[] = [];
+const servers = serveProcesses();
 
 beforeAll(async () => {
   backends = await createBackends();
@@ -33,17 +33,13 @@ beforeAll(async () => {
   key = (await createKey(ctx, { name: "sigkill-webhooks", user: "alice", scopes: ["manage:webhooks"] })).key;
 });
 afterAll(async () => {
-  for (const server of servers) if (server.proc.exitCode === null && !server.proc.signalCode) await server.signal("SIGKILL");
+  await servers.killAll();
   receiver.stop();
   await closeContext(ctx);
   await backends.dispose();
 });
 
-async function serve() {
-  const server = await spawnServe(env);
-  servers.push(server);
-  return server;
-}
+const serve = () => servers.spawn(env);
 
 test(`a delivery interrupted by SIGKILL is sent exactly once more after a restart (${legName})`, async () => {
   const first = await serve();
