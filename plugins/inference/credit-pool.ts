@@ -1,5 +1,5 @@
 import type { AppContext } from "../../src/context.ts";
-import { releaseReservation, reserveCredits, settleReservation } from "../../src/credits/index.ts";
+import { creditsMode, releaseReservation, reserveCredits, settleReservation } from "../../src/credits/index.ts";
 import { AppError } from "../../src/errors.ts";
 
 /**
@@ -11,12 +11,20 @@ import { AppError } from "../../src/errors.ts";
  * than `maxAgeMs`, or idle for `idleMs`) and its last call has ended. Each call's exact cost is also on its
  * `inference_usage` row, whose `reservation_id` names the block, so the ledger and the calls add up.
  *
- * With `leaseCalls` = 1 every call gets its own reservation. When the balance cannot cover a whole block, the
- * call falls back to reserving exactly its own worst case.
+ * Block sizes follow each user's pace. The first holds `leaseCalls` worst cases; when a block is retired for age
+ * or for being used up, the next holds twice as many if its calls filled at least half of it (up to
+ * `maxLeaseCalls` and, in enforce mode, half of what the balance had left), half as many otherwise. So a user at
+ * thousands of calls a second costs a few reservations (database transactions) a second, not a hundred, and a
+ * small balance is never locked up in one process's block. An idle block starts the user over at `leaseCalls`.
+ *
+ * With `leaseCalls` = 1 every call gets its own reservation (blocks never grow). When the balance cannot cover a
+ * whole block, the call falls back to reserving exactly its own worst case.
  */
 export interface PoolSettings {
-  /** Worst cases one block holds (1 = a reservation per call). */
+  /** Worst cases a user's first block holds (1 = a reservation per call)… */
   leaseCalls: number;
+  /** …and at most, for a user whose blocks keep running out. */
+  maxLeaseCalls: number;
   idleMs: number;
   maxAgeMs: number;
 }
@@ -24,6 +32,10 @@ export interface PoolSettings {
 interface Lease {
   reservationId: string;
   userId: string;
+  /** Worst cases it was opened for. */
+  size: number;
+  /** The user's balance once it was reserved. */
+  balanceAfter: number;
   /** Micro-credits of the block not held by a call. */
   free: number;
   /** Real cost of the calls that ended. */
@@ -46,6 +58,8 @@ export interface Hold {
 export class CreditPools {
   readonly #current = new Map<string, Lease>();
   readonly #opening = new Map<string, Promise<void>>();
+  /** Worst cases the user's next block holds, for users above `leaseCalls` (see the class comment). */
+  readonly #nextSize = new Map<string, number>();
 
   constructor(
     private readonly ctx: AppContext,
@@ -58,7 +72,10 @@ export class CreditPools {
   async hold(userId: string, worst: number): Promise<Hold> {
     for (;;) {
       const lease = this.#current.get(userId);
-      if (lease && !lease.retired && Date.now() - lease.openedAt >= this.settings.maxAgeMs) this.#retire(lease);
+      if (lease && Date.now() - lease.openedAt >= this.settings.maxAgeMs) {
+        this.#resize(lease, worst);
+        this.#retire(lease);
+      }
       if (lease && !lease.retired && lease.free >= worst) {
         lease.free -= worst;
         lease.inflight++;
@@ -70,7 +87,10 @@ export class CreditPools {
         await opening.catch(() => undefined);
         continue;
       }
-      if (lease) this.#retire(lease);
+      if (lease && !lease.retired) {
+        this.#resize(lease, worst);
+        this.#retire(lease);
+      }
       let hold: Hold | undefined;
       const open = this.#open(userId, worst).then((h) => {
         hold = h;
@@ -106,8 +126,10 @@ export class CreditPools {
     // A call in flight re-arms the check when it ends.
     if (lease.retired || lease.inflight > 0) return;
     const quietFor = Date.now() - lease.lastEndedAt;
-    if (quietFor >= this.settings.idleMs) this.#retire(lease);
-    else lease.idle = setTimeout(() => this.#checkIdle(lease), this.settings.idleMs - quietFor);
+    if (quietFor >= this.settings.idleMs) {
+      this.#nextSize.delete(lease.userId);
+      this.#retire(lease);
+    } else lease.idle = setTimeout(() => this.#checkIdle(lease), this.settings.idleMs - quietFor);
   }
 
   /** Retires every block; those with no call in flight are settled now (shutdown). */
@@ -117,18 +139,48 @@ export class CreditPools {
 
   async #open(userId: string, worst: number): Promise<Hold> {
     const reference = "inference";
-    const block = worst * this.settings.leaseCalls;
-    let reservation: { id: string; amount: number };
+    let size = this.#nextSize.get(userId) ?? this.settings.leaseCalls;
+    let reservation: { id: string; amount: number; balance: number };
     try {
-      reservation = await reserveCredits(this.ctx, { userId, amount: block, reference });
+      reservation = await reserveCredits(this.ctx, { userId, amount: worst * size, reference });
     } catch (error) {
-      if (!(error instanceof AppError) || error.code !== "INSUFFICIENT_CREDITS" || block === worst) throw error;
+      if (!(error instanceof AppError) || error.code !== "INSUFFICIENT_CREDITS" || size === 1) throw error;
+      this.#nextSize.delete(userId);
+      size = 1;
       reservation = await reserveCredits(this.ctx, { userId, amount: worst, reference });
     }
-    const lease: Lease = { reservationId: reservation.id, userId, free: reservation.amount - worst, spent: 0, calls: 1, inflight: 1, openedAt: Date.now(), lastEndedAt: 0, retired: false, closed: false };
+    const lease: Lease = {
+      reservationId: reservation.id,
+      userId,
+      size,
+      balanceAfter: reservation.balance,
+      free: reservation.amount - worst,
+      spent: 0,
+      calls: 1,
+      inflight: 1,
+      openedAt: Date.now(),
+      lastEndedAt: 0,
+      retired: false,
+      closed: false,
+    };
     if (lease.free > 0) this.#current.set(userId, lease);
     else lease.retired = true;
     return { lease, amount: worst };
+  }
+
+  /**
+   * The size of the user's next block, as `lease` is retired for age or for being used up: twice its size when its
+   * calls filled at least half of it (up to `maxLeaseCalls`), half its size when they filled less. When credits are
+   * enforced it is halved further while it would hold more than half of what the balance had left.
+   */
+  #resize(lease: Lease, worst: number): void {
+    const { leaseCalls, maxLeaseCalls } = this.settings;
+    if (leaseCalls === 1) return; // one reservation per call, as configured
+    const busy = lease.calls * 2 >= lease.size;
+    let size = busy ? Math.min(lease.size * 2, maxLeaseCalls) : Math.floor(lease.size / 2);
+    if (creditsMode(this.ctx) === "enforce") while (size > leaseCalls && size * worst > lease.balanceAfter / 2) size = Math.floor(size / 2);
+    if (size <= leaseCalls) this.#nextSize.delete(lease.userId);
+    else this.#nextSize.set(lease.userId, size);
   }
 
   #retire(lease: Lease): void {

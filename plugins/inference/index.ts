@@ -20,7 +20,7 @@ export function inference(ctx: AppContext) {
     settings,
     settling,
     books: {
-      pools: new CreditPools(ctx, { leaseCalls: settings.creditBlockCalls, idleMs: settings.creditBlockIdleMs, maxAgeMs: settings.creditBlockMaxAgeMs }, track),
+      pools: new CreditPools(ctx, { leaseCalls: settings.creditBlockCalls, maxLeaseCalls: settings.creditBlockMaxCalls, idleMs: settings.creditBlockIdleMs, maxAgeMs: settings.creditBlockMaxAgeMs }, track),
       usage: new UsageLog(ctx, 100),
     },
   };

@@ -54,13 +54,15 @@ const inferenceSchema = z.strictObject({
   keepAliveMs: z.number().int().min(100).default(15_000),
   /** Tokens reserved for each image in a prompt (they cannot be counted locally). */
   imageTokens: z.number().int().min(0).default(1_500),
-  /** Worst cases one credit reservation holds for a user's calls (1 = one reservation per call). */
+  /** Worst cases a user's first credit reservation holds for their calls (1 = one reservation per call)… */
   creditBlockCalls: z.number().int().min(1).max(1_000).default(64),
+  /** …and at most, as the blocks of a busy user grow (plugins/inference/credit-pool.ts). */
+  creditBlockMaxCalls: z.number().int().min(1).max(100_000).default(1_024),
   /** A credit block is settled once its calls have been quiet this long… */
   creditBlockIdleMs: z.number().int().min(1).default(200),
   /** …or once it is this old, so balances and the ledger never lag far behind. */
   creditBlockMaxAgeMs: z.number().int().min(1).default(5_000),
-});
+}).refine((s) => s.creditBlockMaxCalls >= s.creditBlockCalls, { message: "creditBlockMaxCalls must be at least creditBlockCalls", path: ["creditBlockMaxCalls"] });
 
 export const configFileSchema = z.strictObject({
   providers: z.array(providerSchema).default([]),
