@@ -4,7 +4,7 @@ import { newId } from "../../src/ids.ts";
 import type { Breakers } from "./breaker.ts";
 import { InferenceError, UpstreamError } from "./errors.ts";
 import { abandonExchange, type Books, type Charge, chargeFor, closeExchange, type Exchange, reserveWorstCase } from "./metering.ts";
-import { type ChatCompletionRequest, chatCompletionRequest, type UpstreamUsage } from "./model.ts";
+import { type ChatCompletionRequest, chatCompletionRequest, plainlyValid, type UpstreamUsage } from "./model.ts";
 import { messagesFromChunks, messagesFromCompletion, producedOf } from "./produced.ts";
 import type { RateLimiter } from "./rate-limit.ts";
 import { relay } from "./stream.ts";
@@ -115,6 +115,7 @@ function parseRequest(rawBody: string): ChatCompletionRequest {
   } catch {
     throw new InferenceError("BAD_REQUEST", "We could not parse the JSON body of your request: send valid JSON with Content-Type: application/json");
   }
+  if (plainlyValid(json)) return json;
   const parsed = chatCompletionRequest.safeParse(json);
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];
