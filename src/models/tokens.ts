@@ -1,3 +1,5 @@
+import { LRUCache } from "lru-cache";
+
 /**
  * Local token counting with the o200k_base BPE (gpt-tokenizer): reservations before a completion, estimates when an
  * upstream reports no usage, the review pipeline's chunk budget. Loading the encoding takes most of a second and
@@ -10,8 +12,30 @@ let loading: Promise<TokenCounter> | undefined;
 export async function tokenCounter(): Promise<TokenCounter> {
   if (counter) return counter;
   loading ??= import("gpt-tokenizer/encoding/o200k_base").then((m) => {
-    counter = (text: string) => (text ? m.countTokens(text) : 0);
+    counter = rememberingCounts(m.countTokens);
     return counter;
   });
   return loading;
+}
+
+/** Texts shorter than this are counted every time: cheap to count, and too many to be worth remembering. */
+const MIN_REMEMBERED_CHARS = 256;
+
+/**
+ * `count` with the counts of recent long texts remembered (least recently used out first, at most `maxChars`
+ * characters of text held). Agents resend their whole conversation on every turn, and counting 20 KB of it takes
+ * over a millisecond; looking a repeated message up takes microseconds, so only what is new in a turn is counted.
+ */
+export function rememberingCounts(count: TokenCounter, maxChars = 8_000_000): TokenCounter {
+  const counts = new LRUCache<string, number>({ maxSize: maxChars, sizeCalculation: (_count, text) => text.length });
+  return (text) => {
+    if (!text) return 0;
+    if (text.length < MIN_REMEMBERED_CHARS) return count(text);
+    let tokens = counts.get(text);
+    if (tokens === undefined) {
+      tokens = count(text);
+      counts.set(text, tokens);
+    }
+    return tokens;
+  };
 }
