@@ -90,3 +90,30 @@ export async function postLoad(target: Target, messages: unknown[], connections:
   const result = JSON.parse(out);
   return { requestsPerSecond: result.requests.average as number, p50: result.latency.p50 as number, p99: result.latency.p99 as number, non2xx: result.non2xx as number, errors: result.errors as number };
 }
+
+export type LoadResult = Awaited<ReturnType<typeof postLoad>>;
+
+/**
+ * Max throughput per target: each is warmed up (its JIT settled: critique needs ~15 s of load for that, so the
+ * default warm-up is generous), then measured in `rounds` rounds that alternate across targets, so a slow moment on
+ * this shared machine lands on one round of every target rather than on one target. Each target's figure is its
+ * median round; errors are summed over all rounds.
+ */
+export async function throughput(targets: Target[], messages: unknown[], options: { connections: number; warmup: number; seconds: number; rounds: number }): Promise<Record<string, LoadResult & { rounds: number[] }>> {
+  const runs: Record<string, LoadResult[]> = Object.fromEntries(targets.map((t) => [t.name, []]));
+  for (const target of targets) {
+    console.log(`load: warming up ${target.name} for ${options.warmup} s …`);
+    await postLoad(target, messages, options.connections, options.warmup);
+  }
+  for (let round = 1; round <= options.rounds; round++) {
+    console.log(`load: round ${round} of ${options.rounds}, ${options.seconds} s per target, ${options.connections} connections …`);
+    for (const target of targets) runs[target.name].push(await postLoad(target, messages, options.connections, options.seconds));
+  }
+  return Object.fromEntries(
+    Object.entries(runs).map(([name, results]) => {
+      const median = [...results].sort((a, b) => a.requestsPerSecond - b.requestsPerSecond)[Math.floor(results.length / 2)];
+      const sum = (key: "non2xx" | "errors") => results.reduce((total, r) => total + r[key], 0);
+      return [name, { ...median, non2xx: sum("non2xx"), errors: sum("errors"), rounds: results.map((r) => Math.round(r.requestsPerSecond)) }];
+    }),
+  );
+}

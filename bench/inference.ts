@@ -7,23 +7,27 @@
  *              runs it, with x-portkey-provider: openai + x-portkey-custom-host; its streaming fails on Node 20
  *              ("TypeError: immutable" appending headers to the upstream's response), so streams are measured on
  *   portkey-bun the same gateway run by Bun (faster than on Node, so a conservative comparison)
- * Throughput with autocannon (32 connections, non-streamed), each target after 2 s of warm-up load. Then, with
- * every target warm, sequential added latency p50/p99 per request (non-streamed: whole answer; streamed: time to
- * first token), measured from this process in runs of consecutive requests that alternate across targets.
+ * Throughput with autocannon (32 connections, non-streamed): every target warmed up, then measured in rounds that
+ * alternate across targets (the median round counts). Then, with every target warm, sequential added latency
+ * p50/p99 per request (non-streamed: whole answer; streamed: time to first token), measured from this process in
+ * runs of consecutive requests that alternate across targets.
  *
- *   bun bench/inference.ts [--requests 2000] [--duration 10] [--connections 32] [--log-level warn] [--no-build]
+ *   bun bench/inference.ts [--requests 2000] [--warmup 15] [--duration 4] [--rounds 3] [--connections 32]
+ *                          [--log-level warn] [--no-build]
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { cli, freePort, startServer } from "./binary.ts";
-import { type Target, postLoad, sequential } from "./inference-measure.ts";
+import { type Target, sequential, throughput } from "./inference-measure.ts";
 
 const { values: options } = parseArgs({
   options: {
     requests: { type: "string", default: "2000" },
-    duration: { type: "string", default: "10" },
+    warmup: { type: "string", default: "15" },
+    duration: { type: "string", default: "4" },
+    rounds: { type: "string", default: "3" },
     connections: { type: "string", default: "32" },
     "log-level": { type: "string", default: "warn" },
     "no-build": { type: "boolean", default: false },
@@ -85,12 +89,7 @@ try {
     { name: "portkey-bun", url: `http://127.0.0.1:${portkeyBunPort}/v1/chat/completions`, headers: portkeyHeaders, model: "bench-up" },
   ];
   console.log(`CPUs: ${availableParallelism()}; critique log level ${options["log-level"]}; ${options.requests} sequential requests per target and mode`);
-  const throughput: Record<string, Awaited<ReturnType<typeof postLoad>>> = {};
-  for (const target of targets) {
-    console.log(`load: ${target.name}, ${options.connections} connections, ${options.duration} s …`);
-    await postLoad(target, messages, Number(options.connections), 2);
-    throughput[target.name] = await postLoad(target, messages, Number(options.connections), Number(options.duration));
-  }
+  const load = await throughput(targets, messages, { connections: Number(options.connections), warmup: Number(options.warmup), seconds: Number(options.duration), rounds: Number(options.rounds) });
   // Sequential latency after the load: every target is measured warm (its JIT settled), as a gateway that has been
   // up for a while is. Measured first, critique was still compiling hot code (~20k requests) during the samples.
   console.log("sequential requests …");
@@ -110,12 +109,13 @@ try {
       console.log(`${label} ${q} added  ${" ".repeat(12)}${added.map(ms).join("")}`);
     }
   }
-  const rps = targets.map((t) => throughput[t.name]);
+  const rps = targets.map((t) => load[t.name]);
   console.log(`throughput req/s      ${cells(rps.map((r) => r.requestsPerSecond.toFixed(0)))}`);
   console.log(`load latency p50 ms   ${cells(rps.map((r) => String(r.p50)))}`);
   console.log(`load latency p99 ms   ${cells(rps.map((r) => String(r.p99)))}`);
   console.log(`non-2xx / errors      ${cells(rps.map((r) => `${r.non2xx}/${r.errors}`))}`);
-  const ratio = (name: string) => (throughput.critique.requestsPerSecond / throughput[name].requestsPerSecond).toFixed(1);
+  console.log(`throughput rounds (median above): ${targets.map((t) => `${t.name} ${load[t.name].rounds.join("/")}`).join(" · ")}`);
+  const ratio = (name: string) => (load.critique.requestsPerSecond / load[name].requestsPerSecond).toFixed(1);
   console.log(`critique throughput ÷ portkey on Node: ${ratio("portkey")}×, ÷ portkey on Bun: ${ratio("portkey-bun")}×`);
   const credits = JSON.parse(await cli(BINARY, ["credits", "balance", "--user", "bench", "--json"], dir, env)) as { balance: number; reserved: number };
   console.log(`critique metered the run: ${(1_000_000 - credits.balance - credits.reserved).toFixed(6)} credits charged, ${credits.reserved} still held by open credit blocks`);
