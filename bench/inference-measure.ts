@@ -1,5 +1,4 @@
-import { availableParallelism } from "node:os";
-import { pinned } from "./binary.ts";
+import { type Generator, type LoadResult, postLoad } from "./load-generators.ts";
 
 /** Measurement helpers for bench/inference.ts. */
 export interface Target {
@@ -79,19 +78,6 @@ export async function sequential(targets: Target[], messages: unknown[], request
   return Object.fromEntries(Object.entries(samples).map(([name, s]) => [name, { json: summarize(s.json), ttft: summarize(s.ttft) }]));
 }
 
-/** autocannon POSTs of a non-streamed completion, as a separate process. */
-export async function postLoad(target: Target, messages: unknown[], connections: number, seconds: number) {
-  const headerArgs = Object.entries({ ...target.headers, "content-type": "application/json" }).flatMap(([name, value]) => ["-H", `${name}=${value}`]);
-  const args = ["x", "autocannon", "--json", "-c", String(connections), "-d", String(seconds), "-m", "POST", "-b", bodyFor(target, messages, false), ...headerArgs, target.url];
-  const command = pinned ? ["taskset", "-c", `2-${availableParallelism() - 1}`, process.execPath, ...args] : [process.execPath, ...args];
-  const proc = Bun.spawn(command, { stdout: "pipe", stderr: "pipe" });
-  const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
-  if (code !== 0) throw new Error(`autocannon exited ${code}: ${err}`);
-  const result = JSON.parse(out);
-  return { requestsPerSecond: result.requests.average as number, p50: result.latency.p50 as number, p99: result.latency.p99 as number, non2xx: result.non2xx as number, errors: result.errors as number };
-}
-
-export type LoadResult = Awaited<ReturnType<typeof postLoad>>;
 
 /**
  * Max throughput per target: each is warmed up (its JIT settled: critique needs ~15 s of load for that, so the
@@ -99,15 +85,21 @@ export type LoadResult = Awaited<ReturnType<typeof postLoad>>;
  * this shared machine lands on one round of every target rather than on one target. Each target's figure is its
  * median round; errors are summed over all rounds.
  */
-export async function throughput(targets: Target[], messages: unknown[], options: { connections: number; warmup: number; seconds: number; rounds: number }): Promise<Record<string, LoadResult & { rounds: number[] }>> {
+export async function throughput(
+  targets: Target[],
+  messages: unknown[],
+  options: { generator: Generator; connections: number; warmup: number; seconds: number; rounds: number },
+): Promise<Record<string, LoadResult & { rounds: number[] }>> {
+  const load = (target: Target, seconds: number) =>
+    postLoad(options.generator, { url: target.url, headers: { ...target.headers, "content-type": "application/json" }, body: bodyFor(target, messages, false), connections: options.connections, seconds });
   const runs: Record<string, LoadResult[]> = Object.fromEntries(targets.map((t) => [t.name, []]));
   for (const target of targets) {
     console.log(`load: warming up ${target.name} for ${options.warmup} s …`);
-    await postLoad(target, messages, options.connections, options.warmup);
+    await load(target, options.warmup);
   }
   for (let round = 1; round <= options.rounds; round++) {
-    console.log(`load: round ${round} of ${options.rounds}, ${options.seconds} s per target, ${options.connections} connections …`);
-    for (const target of targets) runs[target.name].push(await postLoad(target, messages, options.connections, options.seconds));
+    console.log(`load: round ${round} of ${options.rounds}, ${options.seconds} s per target, ${options.connections} connections (${options.generator}) …`);
+    for (const target of targets) runs[target.name].push(await load(target, options.seconds));
   }
   return Object.fromEntries(
     Object.entries(runs).map(([name, results]) => {

@@ -7,13 +7,15 @@
  *              runs it, with x-portkey-provider: openai + x-portkey-custom-host; its streaming fails on Node 20
  *              ("TypeError: immutable" appending headers to the upstream's response), so streams are measured on
  *   portkey-bun the same gateway run by Bun (faster than on Node, so a conservative comparison)
- * Throughput with autocannon (32 connections, non-streamed): every target warmed up, then measured in rounds that
+ * Throughput (32 connections, non-streamed): every target warmed up, then measured in rounds that
  * alternate across targets (the median round counts). Then, with every target warm, sequential added latency
  * p50/p99 per request (non-streamed: whole answer; streamed: time to first token), measured from this process in
  * runs of consecutive requests that alternate across targets.
  *
+ * The load generator is wrk when installed (see bench/load-generators.ts for why), else autocannon.
+ *
  *   bun bench/inference.ts [--requests 2000] [--warmup 15] [--duration 4] [--rounds 3] [--connections 32]
- *                          [--log-level warn] [--no-build]
+ *                          [--generator wrk|autocannon] [--log-level warn] [--no-build]
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
@@ -21,6 +23,7 @@ import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { cli, freePort, startServer } from "./binary.ts";
 import { type Target, sequential, throughput } from "./inference-measure.ts";
+import { defaultGenerator, type Generator } from "./load-generators.ts";
 
 const { values: options } = parseArgs({
   options: {
@@ -28,6 +31,7 @@ const { values: options } = parseArgs({
     warmup: { type: "string", default: "15" },
     duration: { type: "string", default: "4" },
     rounds: { type: "string", default: "3" },
+    generator: { type: "string", default: defaultGenerator() },
     connections: { type: "string", default: "32" },
     "log-level": { type: "string", default: "warn" },
     "no-build": { type: "boolean", default: false },
@@ -88,8 +92,10 @@ try {
     { name: "portkey", url: `http://127.0.0.1:${portkeyPort}/v1/chat/completions`, headers: portkeyHeaders, model: "bench-up", noStream: "fails on Node" },
     { name: "portkey-bun", url: `http://127.0.0.1:${portkeyBunPort}/v1/chat/completions`, headers: portkeyHeaders, model: "bench-up" },
   ];
-  console.log(`CPUs: ${availableParallelism()}; critique log level ${options["log-level"]}; ${options.requests} sequential requests per target and mode`);
-  const load = await throughput(targets, messages, { connections: Number(options.connections), warmup: Number(options.warmup), seconds: Number(options.duration), rounds: Number(options.rounds) });
+  console.log(`CPUs: ${availableParallelism()}; load generator ${options.generator}; critique log level ${options["log-level"]}; ${options.requests} sequential requests per target and mode`);
+  const generator = options.generator as Generator;
+  if (generator !== "wrk" && generator !== "autocannon") throw new Error(`--generator must be wrk or autocannon, not ${generator}`);
+  const load = await throughput(targets, messages, { generator, connections: Number(options.connections), warmup: Number(options.warmup), seconds: Number(options.duration), rounds: Number(options.rounds) });
   // Sequential latency after the load: every target is measured warm (its JIT settled), as a gateway that has been
   // up for a while is. Measured first, critique was still compiling hot code (~20k requests) during the samples.
   console.log("sequential requests …");
@@ -111,8 +117,8 @@ try {
   }
   const rps = targets.map((t) => load[t.name]);
   console.log(`throughput req/s      ${cells(rps.map((r) => r.requestsPerSecond.toFixed(0)))}`);
-  console.log(`load latency p50 ms   ${cells(rps.map((r) => String(r.p50)))}`);
-  console.log(`load latency p99 ms   ${cells(rps.map((r) => String(r.p99)))}`);
+  console.log(`load latency p50 ms   ${cells(rps.map((r) => r.p50.toFixed(1)))}`);
+  console.log(`load latency p99 ms   ${cells(rps.map((r) => r.p99.toFixed(1)))}`);
   console.log(`non-2xx / errors      ${cells(rps.map((r) => `${r.non2xx}/${r.errors}`))}`);
   console.log(`throughput rounds (median above): ${targets.map((t) => `${t.name} ${load[t.name].rounds.join("/")}`).join(" · ")}`);
   const ratio = (name: string) => (load.critique.requestsPerSecond / load[name].requestsPerSecond).toFixed(1);
