@@ -30,7 +30,7 @@ export interface Database_ {
   insertMany: InsertMany;
   /**
    * A number that changes whenever another connection (another process) commits, cheap enough to read every
-   * millisecond; absent where there is no such number (Postgres). Lets in-memory caches stay exact (auth/key-cache.ts).
+   * few milliseconds; absent where there is no such number (Postgres). Lets in-memory caches stay exact (auth/key-cache.ts).
    */
   externalVersion?: () => number;
   migrate(): Promise<void>;
