@@ -37,6 +37,8 @@ const { values: options } = parseArgs({
     "no-build": { type: "boolean", default: false },
   },
 });
+const generator = options.generator as Generator;
+if (generator !== "wrk" && generator !== "autocannon") throw new Error(`--generator must be wrk or autocannon, not ${generator}`);
 const ROOT = resolve(import.meta.dir, "..");
 const BINARY = join(ROOT, "dist", "critique");
 const dir = mkdtempSync(join(tmpdir(), "critique-bench-inference-"));
@@ -92,9 +94,7 @@ try {
     { name: "portkey", url: `http://127.0.0.1:${portkeyPort}/v1/chat/completions`, headers: portkeyHeaders, model: "bench-up", noStream: "fails on Node" },
     { name: "portkey-bun", url: `http://127.0.0.1:${portkeyBunPort}/v1/chat/completions`, headers: portkeyHeaders, model: "bench-up" },
   ];
-  console.log(`CPUs: ${availableParallelism()}; load generator ${options.generator}; critique log level ${options["log-level"]}; ${options.requests} sequential requests per target and mode`);
-  const generator = options.generator as Generator;
-  if (generator !== "wrk" && generator !== "autocannon") throw new Error(`--generator must be wrk or autocannon, not ${generator}`);
+  console.log(`CPUs: ${availableParallelism()}; load generator ${generator}; critique log level ${options["log-level"]}; ${options.requests} sequential requests per target and mode`);
   const load = await throughput(targets, messages, { generator, connections: Number(options.connections), warmup: Number(options.warmup), seconds: Number(options.duration), rounds: Number(options.rounds) });
   // Sequential latency after the load: every target is measured warm (its JIT settled), as a gateway that has been
   // up for a while is. Measured first, critique was still compiling hot code (~20k requests) during the samples.
