@@ -2,6 +2,7 @@ import type { InferenceConfig } from "../../src/config/file.ts";
 import type { AppContext, Principal } from "../../src/context.ts";
 import { newId } from "../../src/ids.ts";
 import type { Breakers } from "./breaker.ts";
+import type { KeepAliveTicker } from "./keep-alive.ts";
 import { InferenceError, UpstreamError } from "./errors.ts";
 import { abandonExchange, type Books, type Charge, chargeFor, closeExchange, type Exchange, reserveWorstCase } from "./metering.ts";
 import { type ChatCompletionRequest, chatCompletionRequest, plainlyValid, type UpstreamUsage } from "./model.ts";
@@ -20,6 +21,8 @@ export interface InferenceDeps {
   books: Books;
   /** Settlements still being written after their answer went out; awaited at shutdown. */
   settling: Set<Promise<void>>;
+  /** Sends keep-alive comments on open streams. */
+  keepAlive: KeepAliveTicker;
 }
 
 /** Closes an exchange (its hold, usage row, training sample) without holding up the answer; shutdown waits for it. */
@@ -80,6 +83,7 @@ export async function chatCompletion(ctx: AppContext, deps: InferenceDeps, input
   const body = relay(answer.body, {
     clientWantsUsage: request.stream_options?.include_usage === true,
     keepAliveMs: deps.settings.keepAliveMs,
+    ticker: deps.keepAlive,
     release: answer.release,
     finalUsage: (usage, payloads) => {
       charge = chargeOf(usage, payloads);

@@ -2,6 +2,7 @@ import type { AppContext } from "../../src/context.ts";
 import { Breakers } from "./breaker.ts";
 import type { InferenceDeps } from "./completion.ts";
 import { CreditPools } from "./credit-pool.ts";
+import { KeepAliveTicker } from "./keep-alive.ts";
 import { createRateLimiter } from "./rate-limit.ts";
 import { inferenceRoutes } from "./routes.ts";
 import { UsageLog } from "./usage-log.ts";
@@ -19,6 +20,7 @@ export function inference(ctx: AppContext) {
     limiter: createRateLimiter(ctx),
     settings,
     settling,
+    keepAlive: new KeepAliveTicker(Math.max(50, Math.floor(settings.keepAliveMs / 4))),
     books: {
       pools: new CreditPools(ctx, { leaseCalls: settings.creditBlockCalls, maxLeaseCalls: settings.creditBlockMaxCalls, idleMs: settings.creditBlockIdleMs, maxAgeMs: settings.creditBlockMaxAgeMs }, track),
       usage: new UsageLog(ctx, 100),
@@ -27,6 +29,7 @@ export function inference(ctx: AppContext) {
   // What answered calls still owe the books (block settlements, usage rows, samples) is written before the
   // database closes.
   ctx.closers.push(async () => {
+    deps.keepAlive.stop();
     deps.books.pools.drain();
     while (settling.size) await Promise.allSettled([...settling]);
     await deps.books.usage.flush();

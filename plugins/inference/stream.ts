@@ -1,3 +1,4 @@
+import type { KeepAliveTicker } from "./keep-alive.ts";
 import type { UpstreamUsage } from "./model.ts";
 
 /**
@@ -12,7 +13,9 @@ export type StreamEnd = "completed" | "cancelled" | "failed";
 
 export interface RelayOptions {
   clientWantsUsage: boolean;
+  /** A comment is sent once the stream has been silent this long, checked on each tick of `ticker`. */
   keepAliveMs: number;
+  ticker: KeepAliveTicker;
   /** Usage as the client should see it (with `cost`), from the upstream's own usage, or estimated when null. */
   finalUsage(upstreamUsage: UpstreamUsage | null, payloads: string[]): Record<string, unknown>;
   /** Called once, after the last byte (or the client's departure). */
@@ -34,12 +37,12 @@ export function relay(upstream: ReadableStream<Uint8Array>, options: RelayOption
   let sawDone = false;
   let lastSent = performance.now();
   let ended = false;
-  let keepAlive: ReturnType<typeof setInterval> | undefined;
+  let stopKeepAlive: (() => void) | undefined;
 
   const end = (how: StreamEnd) => {
     if (ended) return;
     ended = true;
-    clearInterval(keepAlive);
+    stopKeepAlive?.();
     options.release();
     options.onEnd(how, usage, payloads);
   };
@@ -80,12 +83,12 @@ export function relay(upstream: ReadableStream<Uint8Array>, options: RelayOption
 
   return new ReadableStream<Uint8Array>({
     start(controller) {
-      keepAlive = setInterval(() => {
+      stopKeepAlive = options.ticker.add(() => {
         if (!ended && performance.now() - lastSent >= options.keepAliveMs) {
           lastSent = performance.now();
           controller.enqueue(KEEP_ALIVE);
         }
-      }, Math.max(50, Math.floor(options.keepAliveMs / 4)));
+      });
     },
     async pull(controller) {
       // Reads until something can be sent: a partial event waits for the rest of it.
