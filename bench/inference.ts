@@ -2,6 +2,7 @@
 /**
  * Inference gateway figures, side by side against one local fake upstream (bench/inference-upstream.ts):
  *   direct     the upstream itself
+ *   bun-proxy  a bare pass-through proxy on Bun (bench/bun-proxy.ts): the floor any gateway on this runtime adds
  *   critique   the compiled binary, with auth (crt_ key), worst-case reservation, settlement and usage record
  *   portkey    Portkey's open-source gateway (@portkey-ai/gateway 1.15.2) on Node, as `npx @portkey-ai/gateway`
  *              runs it, with x-portkey-provider: openai + x-portkey-custom-host; its streaming fails on Node 20
@@ -85,11 +86,14 @@ try {
   await spawnAndWait(["node", portkeyMain, `--port=${portkeyPort}`, "--headless"], `http://127.0.0.1:${portkeyPort}/`);
   const portkeyBunPort = await freePort();
   await spawnAndWait(["bun", portkeyMain, `--port=${portkeyBunPort}`, "--headless"], `http://127.0.0.1:${portkeyBunPort}/`);
+  const bunProxyPort = await freePort();
+  await spawnAndWait(["bun", "bench/bun-proxy.ts", String(bunProxyPort), upstream], `http://127.0.0.1:${bunProxyPort}/`);
   const portkeyHeaders = { authorization: "Bearer sk-bench", "x-portkey-provider": "openai", "x-portkey-custom-host": `${upstream}/v1` };
 
   const messages = [{ role: "user", content: "Say something about foxes." }];
   const targets: Target[] = [
     { name: "direct", url: `${upstream}/v1/chat/completions`, headers: { authorization: "Bearer sk-bench" }, model: "bench-up" },
+    { name: "bun-proxy", url: `http://127.0.0.1:${bunProxyPort}/v1/chat/completions`, headers: { authorization: "Bearer sk-bench" }, model: "bench-up" },
     { name: "critique", url: `${ours.url}/api/v1/chat/completions`, headers: { authorization: `Bearer ${key}` }, model: "bench" },
     { name: "portkey", url: `http://127.0.0.1:${portkeyPort}/v1/chat/completions`, headers: portkeyHeaders, model: "bench-up", noStream: "fails on Node" },
     { name: "portkey-bun", url: `http://127.0.0.1:${portkeyBunPort}/v1/chat/completions`, headers: portkeyHeaders, model: "bench-up" },
@@ -122,7 +126,7 @@ try {
   console.log(`non-2xx / errors      ${cells(rps.map((r) => `${r.non2xx}/${r.errors}`))}`);
   console.log(`throughput rounds (median above): ${targets.map((t) => `${t.name} ${load[t.name].rounds.join("/")}`).join(" · ")}`);
   const ratio = (name: string) => (load.critique.requestsPerSecond / load[name].requestsPerSecond).toFixed(1);
-  console.log(`critique throughput ÷ portkey on Node: ${ratio("portkey")}×, ÷ portkey on Bun: ${ratio("portkey-bun")}×`);
+  console.log(`critique throughput ÷ portkey on Node: ${ratio("portkey")}×, ÷ portkey on Bun: ${ratio("portkey-bun")}×, ÷ bare bun-proxy: ${ratio("bun-proxy")}×`);
   const credits = JSON.parse(await cli(BINARY, ["credits", "balance", "--user", "bench", "--json"], dir, env)) as { balance: number; reserved: number };
   console.log(`critique metered the run: ${(1_000_000 - credits.balance - credits.reserved).toFixed(6)} credits charged, ${credits.reserved} still held by open credit blocks`);
 } finally {
