@@ -82,7 +82,6 @@ export async function chatCompletion(ctx: AppContext, deps: InferenceDeps, input
     chargeFor(ctx, exchange, usage, () => countCompletionTokens(count, producedOf(messagesFromChunks(payloads))));
   const body = relay(answer.body, {
     clientWantsUsage: request.stream_options?.include_usage === true,
-    keepAliveMs: deps.settings.keepAliveMs,
     ticker: deps.keepAlive,
     release: answer.release,
     finalUsage: (usage, payloads) => {

@@ -20,7 +20,7 @@ export function inference(ctx: AppContext) {
     limiter: createRateLimiter(ctx),
     settings,
     settling,
-    keepAlive: new KeepAliveTicker(Math.max(50, Math.floor(settings.keepAliveMs / 4))),
+    keepAlive: new KeepAliveTicker(settings.keepAliveMs),
     books: {
       pools: new CreditPools(ctx, { leaseCalls: settings.creditBlockCalls, maxLeaseCalls: settings.creditBlockMaxCalls, idleMs: settings.creditBlockIdleMs, maxAgeMs: settings.creditBlockMaxAgeMs }, track),
       usage: new UsageLog(ctx, 100),

@@ -13,8 +13,7 @@ export type StreamEnd = "completed" | "cancelled" | "failed";
 
 export interface RelayOptions {
   clientWantsUsage: boolean;
-  /** A comment is sent once the stream has been silent this long, checked on each tick of `ticker`. */
-  keepAliveMs: number;
+  /** Sends a comment whenever the stream has been silent for `ticker.silenceMs`. */
   ticker: KeepAliveTicker;
   /** Usage as the client should see it (with `cost`), from the upstream's own usage, or estimated when null. */
   finalUsage(upstreamUsage: UpstreamUsage | null, payloads: string[]): Record<string, unknown>;
@@ -84,7 +83,7 @@ export function relay(upstream: ReadableStream<Uint8Array>, options: RelayOption
   return new ReadableStream<Uint8Array>({
     start(controller) {
       stopKeepAlive = options.ticker.add(() => {
-        if (!ended && performance.now() - lastSent >= options.keepAliveMs) {
+        if (!ended && performance.now() - lastSent >= options.ticker.silenceMs) {
           lastSent = performance.now();
           controller.enqueue(KEEP_ALIVE);
         }
