@@ -21,9 +21,12 @@ RUN groupadd --system --gid 10001 critique \
  && useradd --system --uid 10001 --gid critique --home-dir /data --no-create-home --shell /usr/sbin/nologin critique \
  && mkdir -p /data && chown critique:critique /data
 COPY --from=build /src/dist/critique /usr/local/bin/critique
+# MIMALLOC_PURGE_DELAY=-1 is what `critique serve` would restart itself with (src/cli/allocator.ts); set here, it
+# starts once instead of twice.
 ENV HOST=0.0.0.0 \
     PORT=8080 \
-    CRITIQUE_DATA_DIR=/data
+    CRITIQUE_DATA_DIR=/data \
+    MIMALLOC_PURGE_DELAY=-1
 VOLUME ["/data"]
 WORKDIR /data
 USER critique:critique

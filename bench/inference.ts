@@ -15,7 +15,7 @@
  *
  * The load generator is wrk when installed (see bench/load-generators.ts for why), else autocannon.
  *
- *   bun bench/inference.ts [--requests 2000] [--warmup 15] [--duration 4] [--rounds 3] [--connections 32]
+ *   bun bench/inference.ts [--requests 2000] [--warmup 15] [--duration 4] [--rounds 5] [--connections 32]
  *                          [--generator wrk|autocannon] [--log-level warn] [--no-build]
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -31,7 +31,7 @@ const { values: options } = parseArgs({
     requests: { type: "string", default: "2000" },
     warmup: { type: "string", default: "15" },
     duration: { type: "string", default: "4" },
-    rounds: { type: "string", default: "3" },
+    rounds: { type: "string", default: "5" },
     generator: { type: "string", default: defaultGenerator() },
     connections: { type: "string", default: "32" },
     "log-level": { type: "string", default: "warn" },
@@ -127,6 +127,9 @@ try {
   console.log(`throughput rounds (median above): ${targets.map((t) => `${t.name} ${load[t.name].rounds.join("/")}`).join(" · ")}`);
   const ratio = (name: string) => (load.critique.requestsPerSecond / load[name].requestsPerSecond).toFixed(1);
   console.log(`critique throughput ÷ portkey on Node: ${ratio("portkey")}×, ÷ portkey on Bun: ${ratio("portkey-bun")}×, ÷ bare bun-proxy: ${ratio("bun-proxy")}×`);
+  // Rounds alternate across targets, so round i of critique and of Portkey ran minutes apart at most.
+  const perRound = load.critique.rounds.map((rps, i) => (rps / load.portkey.rounds[i]).toFixed(1));
+  console.log(`critique ÷ portkey on Node, round by round: ${perRound.join(" / ")}×`);
   const credits = JSON.parse(await cli(BINARY, ["credits", "balance", "--user", "bench", "--json"], dir, env)) as { balance: number; reserved: number };
   console.log(`critique metered the run: ${(1_000_000 - credits.balance - credits.reserved).toFixed(6)} credits charged, ${credits.reserved} still held by open credit blocks`);
 } finally {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type BinaryServer, ensureBinary, runCli, startBinary } from "./helpers/binary.ts";
@@ -122,6 +122,17 @@ test("an invalid variable stops start-up with one line naming it", async () => {
   expect(out.code).toBe(1);
   expect(out.stderr.trim().split("\n")).toHaveLength(1);
   expect(out.stderr).toContain("PORT");
+});
+
+test.if(process.platform === "linux")("serve runs with mimalloc's purging off, in the pid it was started as; an operator's own value is kept", async () => {
+  const environ = (pid: number) => readFileSync(`/proc/${pid}/environ`, "utf8").split("\0");
+  expect(environ(server.proc.pid)).toContain("MIMALLOC_PURGE_DELAY=-1");
+  const own = await startBinary(cwd, { ...env, MIMALLOC_PURGE_DELAY: "100" });
+  try {
+    expect(environ(own.proc.pid)).toContain("MIMALLOC_PURGE_DELAY=100");
+  } finally {
+    expect(await own.stop("SIGTERM")).toBe(0);
+  }
 });
 
 test("SIGTERM exits cleanly", async () => {
