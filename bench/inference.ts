@@ -127,7 +127,7 @@ try {
   console.log(`throughput rounds (median above): ${targets.map((t) => `${t.name} ${load[t.name].rounds.join("/")}`).join(" · ")}`);
   const ratio = (name: string) => (load.critique.requestsPerSecond / load[name].requestsPerSecond).toFixed(1);
   console.log(`critique throughput ÷ portkey on Node: ${ratio("portkey")}×, ÷ portkey on Bun: ${ratio("portkey-bun")}×, ÷ bare bun-proxy: ${ratio("bun-proxy")}×`);
-  // Rounds alternate across targets, so round i of critique and of Portkey ran minutes apart at most.
+  // Rounds alternate across targets, so round i of critique and round i of Portkey ran seconds apart.
   const perRound = load.critique.rounds.map((rps, i) => (rps / load.portkey.rounds[i]).toFixed(1));
   console.log(`critique ÷ portkey on Node, round by round: ${perRound.join(" / ")}×`);
   const credits = JSON.parse(await cli(BINARY, ["credits", "balance", "--user", "bench", "--json"], dir, env)) as { balance: number; reserved: number };

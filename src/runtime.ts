@@ -59,7 +59,8 @@ export async function startServer(config: Config = loadConfig(), log?: Logger): 
   const url = `http://${config.host === "0.0.0.0" ? "127.0.0.1" : config.host}:${server.port}`;
   // Plugins registered their job types above: only now can this process run them.
   ctx.jobs.start(ctx);
-  ctx.log.info({ url, database: config.database.dialect }, "critique listening");
+  // The allocator setting explains resident memory that stays up after a burst (src/cli/allocator.ts).
+  ctx.log.info({ url, database: config.database.dialect, mimallocPurgeDelay: config.env.MIMALLOC_PURGE_DELAY ?? "default" }, "critique listening");
   let stopping: Promise<void> | undefined;
   return {
     url,

@@ -127,9 +127,11 @@ test("an invalid variable stops start-up with one line naming it", async () => {
 test.if(process.platform === "linux")("serve runs with mimalloc's purging off, in the pid it was started as; an operator's own value is kept", async () => {
   const environ = (pid: number) => readFileSync(`/proc/${pid}/environ`, "utf8").split("\0");
   expect(environ(server.proc.pid)).toContain("MIMALLOC_PURGE_DELAY=-1");
+  expect(server.logs()).toContain('"mimallocPurgeDelay":"-1"');
   const own = await startBinary(cwd, { ...env, MIMALLOC_PURGE_DELAY: "100" });
   try {
     expect(environ(own.proc.pid)).toContain("MIMALLOC_PURGE_DELAY=100");
+    expect(own.logs()).toContain('"mimallocPurgeDelay":"100"');
   } finally {
     expect(await own.stop("SIGTERM")).toBe(0);
   }

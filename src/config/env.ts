@@ -3,7 +3,8 @@ import { keyringProblem } from "../secrets/keyring.ts";
 
 /**
  * Every environment variable the server reads, parsed once at start-up.
- * Nothing else in the code base reads `process.env`: it receives a `Config`.
+ * Nothing else in the code base reads `process.env`: it receives a `Config`. The one exception is
+ * src/cli/allocator.ts, which must decide before the program has loaded whether `serve` restarts itself.
  */
 const optionalString = z
   .string()
@@ -55,6 +56,8 @@ export const envSchema = z
     CRITIQUE_JOB_POLL_MS: z.coerce.number().int().min(5).default(250),
     CRITIQUE_JOB_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
     CRITIQUE_JOB_LEASE_MS: z.coerce.number().int().min(500).default(30_000),
+    /** Read by the allocator itself when the process starts (see src/cli/allocator.ts); here only to be logged. */
+    MIMALLOC_PURGE_DELAY: optionalString,
   })
   .superRefine((env, ctx) => {
     // Cross-field rules: half-configured integrations are start-up errors, not runtime surprises.
