@@ -99,6 +99,9 @@ try {
     { name: "portkey-bun", url: `http://127.0.0.1:${portkeyBunPort}/v1/chat/completions`, headers: portkeyHeaders, model: "bench-up" },
   ];
   console.log(`CPUs: ${availableParallelism()}; load generator ${generator}; critique log level ${options["log-level"]}; ${options.requests} sequential requests per target and mode`);
+  if (generator === "autocannon") {
+    console.log("note: autocannon takes a larger share of the shared CPUs than wrk, from the multi-threaded targets more than from Portkey; with wrk installed (apt-get install wrk) the ratios are the ones the targets refer to");
+  }
   const load = await throughput(targets, messages, { generator, connections: Number(options.connections), warmup: Number(options.warmup), seconds: Number(options.duration), rounds: Number(options.rounds) });
   // Sequential latency after the load: every target is measured warm (its JIT settled), as a gateway that has been
   // up for a while is. Measured first, critique was still compiling hot code (~20k requests) during the samples.
