@@ -113,13 +113,24 @@ function prepareKeyLookup(ctx: AppContext) {
 }
 type KeyRow = NonNullable<Awaited<ReturnType<ReturnType<typeof prepareKeyLookup>["execute"]>>[number]>;
 
+/**
+ * How long a key verified on Postgres is trusted without news of it. Changes arrive as notifications within
+ * milliseconds; this bounds what a change can miss while the listening connection is down and reconnecting.
+ */
+const NOTIFIED_MAX_AGE_MS = 5_000;
+
 /** Per database: the prepared lookup and the cache in front of it (key-cache.ts). */
 const keyReaders = new WeakMap<AppContext["db"], { lookup: ReturnType<typeof prepareKeyLookup>; cache: KeyCache<KeyRow> }>();
 function keyReader(ctx: AppContext) {
   let reader = keyReaders.get(ctx.db);
   if (!reader) {
-    reader = { lookup: prepareKeyLookup(ctx), cache: new KeyCache<KeyRow>(ctx.database.externalVersion) };
+    const { externalVersion, onKeyChange } = ctx.database;
+    const cache = new KeyCache<KeyRow>(externalVersion, undefined, onKeyChange ? NOTIFIED_MAX_AGE_MS : undefined);
+    reader = { lookup: prepareKeyLookup(ctx), cache };
     keyReaders.set(ctx.db, reader);
+    onKeyChange?.((hash) => (hash ? cache.forget(hash) : cache.clear()), () => cache.listening()).catch((error) =>
+      ctx.log.warn({ err: error }, "keys: cannot listen for key changes; every request reads its key from the database"),
+    );
   }
   return reader;
 }
@@ -127,6 +138,11 @@ function keyReader(ctx: AppContext) {
 /** Every write to keys or their users outside this module's functions must call this (tests that edit rows directly). */
 export function forgetCachedKeys(ctx: AppContext): void {
   keyReaders.get(ctx.db)?.cache.clear();
+}
+
+/** How many keys this process holds verified in memory (tests, diagnostics). */
+export function cachedKeyCount(ctx: AppContext): number {
+  return keyReaders.get(ctx.db)?.cache.size ?? 0;
 }
 
 /** The key's row: from the cache, else from the database if the key is well-formed (only then worth a query). */

@@ -33,6 +33,12 @@ export interface Database_ {
    * few milliseconds; absent where there is no such number (Postgres). Lets in-memory caches stay exact (auth/key-cache.ts).
    */
   externalVersion?: () => number;
+  /**
+   * Where there is no such number (Postgres): calls `onChange` with the hash of a key whose row changed in any
+   * process, or with undefined when a user changed (a trigger notifies on commit, db/migrations/pg/0005), and
+   * `onListening` once notifications flow, again after every reconnect (some may have been lost in between).
+   */
+  onKeyChange?: (onChange: (hash: string | undefined) => void, onListening: () => void) => Promise<void>;
   migrate(): Promise<void>;
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -84,6 +90,7 @@ function openSqlite(path: string): Database_ {
 
 function openPostgres(url: string, poolMax: number): Database_ {
   const client = new SQL(url, { max: poolMax, idleTimeout: 30, connectionTimeout: 5 });
+  const subscriptions: SQL.ListenSubscription[] = [];
   const db = drizzlePg({ client, schema: pgSchema }) as unknown as Db;
   return {
     db,
@@ -108,8 +115,17 @@ function openPostgres(url: string, poolMax: number): Database_ {
     ping: async () => {
       await client`SELECT 1`;
     },
-    close: async () => client.close(),
+    onKeyChange: async (onChange, onListening) => {
+      subscriptions.push(await client.listen(KEY_CHANGED_CHANNEL, (hash) => onChange(hash || undefined), onListening));
+    },
+    close: async () => {
+      for (const subscription of subscriptions.splice(0)) await subscription.unlisten().catch(() => undefined);
+      await client.close();
+    },
   };
 }
+
+/** The channel db/migrations/pg/0005_key_change_notify.sql notifies on. */
+const KEY_CHANGED_CHANNEL = "critique_key_changed";
 
 export { sql };
