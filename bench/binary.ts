@@ -1,7 +1,7 @@
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
 
-/** Helpers for bench/server.ts: start the compiled binary, read its memory, drive load with autocannon. */
+/** Helpers for the benches: start the compiled binary, run its CLI, read its memory and CPU time (load: load-generators.ts). */
 
 /** The server gets two CPUs when the machine has more (the load generator then runs on the others). */
 export const SERVER_CPUS = "0,1";
@@ -79,34 +79,6 @@ export async function cli(binary: string, args: string[], dir: string, env: Reco
   const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
   if (code !== 0) throw new Error(`critique ${args.join(" ")} exited ${code}: ${err}`);
   return out;
-}
-
-export interface LoadResult {
-  requestsPerSecond: number;
-  p50: number;
-  p99: number;
-  total: number;
-  non2xx: number;
-  errors: number;
-}
-
-/** autocannon (a devDependency) as a separate process, so the load generator is not this script's event loop. */
-export async function load(url: string, headers: Record<string, string>, connections: number, seconds: number): Promise<LoadResult> {
-  const headerArgs = Object.entries(headers).flatMap(([name, value]) => ["-H", `${name}=${value}`]);
-  const args = ["x", "autocannon", "--json", "-c", String(connections), "-d", String(seconds), ...headerArgs, url];
-  const command = pinned ? ["taskset", "-c", `2-${availableParallelism() - 1}`, process.execPath, ...args] : [process.execPath, ...args];
-  const proc = Bun.spawn(command, { stdout: "pipe", stderr: "pipe" });
-  const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
-  if (code !== 0) throw new Error(`autocannon exited ${code}: ${err}`);
-  const result = JSON.parse(out);
-  return {
-    requestsPerSecond: result.requests.average,
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-    total: result.requests.total,
-    non2xx: result.non2xx,
-    errors: result.errors,
-  };
 }
 
 export const median = (values: number[]) => {

@@ -1,4 +1,4 @@
-import { type Generator, type LoadResult, postLoad } from "./load-generators.ts";
+import { type Generator, type LoadResult, runLoad } from "./load-generators.ts";
 
 /** Measurement helpers for bench/inference.ts. */
 export interface Target {
@@ -91,7 +91,7 @@ export async function throughput(
   options: { generator: Generator; connections: number; warmup: number; seconds: number; rounds: number },
 ): Promise<Record<string, LoadResult & { rounds: number[] }>> {
   const load = (target: Target, seconds: number) =>
-    postLoad(options.generator, { url: target.url, headers: { ...target.headers, "content-type": "application/json" }, body: bodyFor(target, messages, false), connections: options.connections, seconds });
+    runLoad(options.generator, { url: target.url, headers: { ...target.headers, "content-type": "application/json" }, body: bodyFor(target, messages, false), connections: options.connections, seconds });
   const runs: Record<string, LoadResult[]> = Object.fromEntries(targets.map((t) => [t.name, []]));
   for (const target of targets) {
     console.log(`load: warming up ${target.name} for ${options.warmup} s …`);

@@ -4,7 +4,8 @@ import { join } from "node:path";
 import { pinned } from "./binary.ts";
 
 /**
- * Load generators for max-throughput figures: POSTs of one JSON body over `connections` keep-alive connections.
+ * Load generators for max-throughput figures: one request (a POST of a JSON body, or a GET without one) repeated over
+ * `connections` keep-alive connections, from a separate process pinned away from the server's CPUs when there are any.
  * wrk (C, `apt install wrk`) is preferred: on a 2-core machine the generator shares the CPUs with what it measures,
  * and autocannon takes ~50 µs of CPU per request at 7k req/s, about a fifth of the machine, where wrk takes less
  * than half of that. That share is taken from multi-threaded servers (ours: event loop, HTTP client thread, GC
@@ -18,7 +19,8 @@ export const defaultGenerator = (): Generator => (Bun.which("wrk") ? "wrk" : "au
 export interface LoadRequest {
   url: string;
   headers: Record<string, string>;
-  body: string;
+  /** POSTed when given, else the request is a GET. */
+  body?: string;
   connections: number;
   seconds: number;
 }
@@ -28,11 +30,13 @@ export interface LoadResult {
   /** Latency quantiles under load, in ms. */
   p50: number;
   p99: number;
+  /** Requests completed. */
+  total: number;
   non2xx: number;
   errors: number;
 }
 
-export function postLoad(generator: Generator, request: LoadRequest): Promise<LoadResult> {
+export function runLoad(generator: Generator, request: LoadRequest): Promise<LoadResult> {
   return generator === "wrk" ? wrk(request) : autocannon(request);
 }
 
@@ -46,24 +50,27 @@ async function run(command: string[]): Promise<string> {
 
 async function autocannon({ url, headers, body, connections, seconds }: LoadRequest): Promise<LoadResult> {
   const headerArgs = Object.entries(headers).flatMap(([name, value]) => ["-H", `${name}=${value}`]);
-  const out = await run([process.execPath, "x", "autocannon", "--json", "-c", String(connections), "-d", String(seconds), "-m", "POST", "-b", body, ...headerArgs, url]);
+  const bodyArgs = body === undefined ? [] : ["-m", "POST", "-b", body];
+  const out = await run([process.execPath, "x", "autocannon", "--json", "-c", String(connections), "-d", String(seconds), ...bodyArgs, ...headerArgs, url]);
   const result = JSON.parse(out);
-  return { requestsPerSecond: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, non2xx: result.non2xx, errors: result.errors };
+  return { requestsPerSecond: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, total: result.requests.total, non2xx: result.non2xx, errors: result.errors };
 }
 
 async function wrk({ url, headers, body, connections, seconds }: LoadRequest): Promise<LoadResult> {
   const dir = mkdtempSync(join(tmpdir(), "critique-wrk-"));
   try {
     // Level-2 long brackets ([==[ … ]==]) keep JSON and header values verbatim in the Lua script.
-    const lines = ['wrk.method = "POST"', `wrk.body = [==[${body}]==]`, ...Object.entries(headers).map(([name, value]) => `wrk.headers[ [==[${name}]==] ] = [==[${value}]==]`)];
-    writeFileSync(join(dir, "post.lua"), `${lines.join("\n")}\n`);
-    const out = await run(["wrk", "-t1", `-c${connections}`, `-d${seconds}s`, "--latency", "-s", join(dir, "post.lua"), url]);
+    const post = body === undefined ? [] : ['wrk.method = "POST"', `wrk.body = [==[${body}]==]`];
+    const lines = [...post, ...Object.entries(headers).map(([name, value]) => `wrk.headers[ [==[${name}]==] ] = [==[${value}]==]`)];
+    writeFileSync(join(dir, "request.lua"), `${lines.join("\n")}\n`);
+    const out = await run(["wrk", "-t1", `-c${connections}`, `-d${seconds}s`, "--latency", "-s", join(dir, "request.lua"), url]);
     const number = (pattern: RegExp) => Number(pattern.exec(out)?.[1] ?? 0);
     const socketErrors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
     return {
       requestsPerSecond: number(/Requests\/sec:\s+([\d.]+)/),
       p50: latencyMs(out, "50%"),
       p99: latencyMs(out, "99%"),
+      total: number(/(\d+) requests in /),
       non2xx: number(/Non-2xx or 3xx responses:\s+(\d+)/),
       errors: socketErrors ? socketErrors.slice(1).reduce((sum, n) => sum + Number(n), 0) : 0,
     };

@@ -13,7 +13,8 @@ import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { cli, cpuSeconds, type LoadResult, load, median, pinned, rssMb, SERVER_CPUS, startServer } from "./binary.ts";
+import { cli, cpuSeconds, median, pinned, rssMb, SERVER_CPUS, startServer } from "./binary.ts";
+import { type LoadResult, runLoad } from "./load-generators.ts";
 
 const { values: options } = parseArgs({
   options: {
@@ -79,9 +80,9 @@ async function measure(level: string): Promise<Run> {
     const check = await fetch(`${server.url}/api/v1/me`, { headers });
     if (check.status !== 200) throw new Error(`GET /api/v1/me answered ${check.status}: ${await check.text()}`);
     console.log(`load at CRITIQUE_LOG_LEVEL=${level}: ${connections} connections, ${seconds} s (after a 2 s warm-up) …`);
-    await load(`${server.url}/api/v1/me`, headers, connections, 2);
+    await runLoad("autocannon", { url: `${server.url}/api/v1/me`, headers, connections, seconds: 2 });
     const cpuBefore = await cpuSeconds(server.pid);
-    const result = await load(`${server.url}/api/v1/me`, headers, connections, seconds);
+    const result = await runLoad("autocannon", { url: `${server.url}/api/v1/me`, headers, connections, seconds });
     const cpuPerRequestUs = ((await cpuSeconds(server.pid)) - cpuBefore) / result.total * 1e6;
     await Bun.sleep(2_000);
     const loadedRss = await rssMb(server.pid);
