@@ -1,8 +1,9 @@
 import { expect, test } from "bun:test";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PURGE_DELAY, type Restart, restartWithoutPurging } from "../src/cli/allocator.ts";
+import { environOf } from "./helpers/binary.ts";
 import { spawnServe } from "./helpers/jobs.ts";
 
 /** A restart that records what it would have exec'd instead of doing it. */
@@ -50,9 +51,6 @@ test("a failed exec is not fatal: the server starts as it is", () => {
   }) as Restart["exec"];
   expect(() => dryRun({ exec })).not.toThrow();
 });
-
-/** The environment a running process was exec'd with (Linux). */
-const environOf = (pid: number) => Object.fromEntries(readFileSync(`/proc/${pid}/environ`, "utf8").split("\0").filter(Boolean).map((kv) => kv.split(/=(.*)/s, 2)));
 
 test.if(process.platform === "linux")("`bun src/cli/main.ts serve` really runs with purging off, in the process that was spawned", async () => {
   const dataDir = mkdtempSync(join(tmpdir(), "critique-allocator-"));

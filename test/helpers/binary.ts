@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
@@ -12,6 +13,11 @@ export function ensureBinary(): Promise<string> {
     return BINARY;
   })();
   return built;
+}
+
+/** The environment a running process was exec'd with (Linux: /proc). */
+export function environOf(pid: number): Record<string, string> {
+  return Object.fromEntries(readFileSync(`/proc/${pid}/environ`, "utf8").split("\0").filter(Boolean).map((entry) => entry.split(/=(.*)/s, 2)));
 }
 
 export async function freePort(): Promise<number> {
