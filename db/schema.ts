@@ -4,6 +4,7 @@
  */
 import type { ColumnKit } from "./columns.ts";
 import { defineChangeControlTables } from "./change-control.ts";
+import { defineCodingAgentTables } from "./coding-agent.ts";
 import { defineInferenceTables } from "./inference.ts";
 import { defineMergeGateTables } from "./merge-gate.ts";
 import { defineWebhookTables } from "./webhooks.ts";
@@ -36,6 +37,11 @@ export function defineSchema(k: ColumnKit) {
       allowedModels: k.json<string[]>("allowed_models"),
       /** Inference: requests per minute; null means unlimited. */
       rpmLimit: k.int("rpm_limit"),
+      /**
+       * Inference: the user credential (`user_credentials.name`, e.g. `openrouter`) the gateway sends upstream
+       * instead of the server's key (BYOK: recorded, not charged). Set on coding-agent run keys.
+       */
+      upstreamCredential: k.text("upstream_credential"),
     },
     (t) => [k.index("api_keys_user_idx").on(t.userId)],
   );
@@ -110,7 +116,7 @@ export function defineSchema(k: ColumnKit) {
   });
 
   const core = { users, apiKeys, jobs, creditAccounts, creditLedger, creditReservations, instanceSettings };
-  return { ...core, ...defineMergeGateTables(k, core), ...defineInferenceTables(k, core), ...defineChangeControlTables(k, core), ...defineWebhookTables(k, core) };
+  return { ...core, ...defineMergeGateTables(k, core), ...defineInferenceTables(k, core), ...defineChangeControlTables(k, core), ...defineWebhookTables(k, core), ...defineCodingAgentTables(k, core) };
 }
 
 export type Schema = ReturnType<typeof defineSchema>;

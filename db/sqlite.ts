@@ -6,4 +6,5 @@ export const { users, apiKeys, jobs, creditAccounts, creditLedger, creditReserva
   inferenceUsage, trainingSamples, rateLimitWindows,
   passports, passportSnapshots, checkpoints, policyEvaluations,
   webhookEndpoints, webhookDeliveries, webhookAttempts,
+  codingAgentRuns, codingAgentEvents, userCredentials,
 } = defineSchema(sqliteKit);

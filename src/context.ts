@@ -21,6 +21,8 @@ export interface AppContext {
   models: ModelRegistry;
   /** The GitHub App (installation clients, installation lookup); undefined when no App is configured. */
   github: GitHubApp | undefined;
+  /** This process's own HTTP base URL once it listens (`serve` only): sandboxes reach the Inference API through it. */
+  selfUrl?: string;
   /** Run by `closeContext` before the database closes: connections a surface opened itself (e.g. Redis). */
   closers: (() => Promise<void>)[];
 }
@@ -43,6 +45,11 @@ export interface KeyInferenceSettings {
   allowedModels: string[] | null;
   /** Requests per minute; null for unlimited. */
   rpmLimit: number | null;
+  /**
+   * A stored user credential (`user_credentials.name`, e.g. `openrouter`) sent upstream as the caller's own key
+   * (BYOK: recorded, not charged); null for the server's upstream keys. Coding-agent run keys set it.
+   */
+  upstreamCredential?: string | null;
 }
 
 export type ServiceContext = AppContext & { principal: Principal };

@@ -57,6 +57,7 @@ export async function startServer(config: Config = loadConfig(), log?: Logger): 
   app.listen({ port: config.port, hostname: config.host, idleTimeout: 120, reusePort: false, development: false });
   const server = app.server!;
   const url = `http://${config.host === "0.0.0.0" ? "127.0.0.1" : config.host}:${server.port}`;
+  ctx.selfUrl = url;
   // Plugins registered their job types above: only now can this process run them.
   ctx.jobs.start(ctx);
   // The allocator setting explains resident memory that stays up after a burst (src/cli/allocator.ts).

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createHash } from "node:crypto";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { RequestError } from "@octokit/request-error";
@@ -101,12 +101,17 @@ describe("fake GitHub", () => {
   let client: GitHubOctokit;
   const repo = { owner: "acme", repo: "widgets" };
   const head = sha("head");
+  const mainFiles = { "README.md": "# widgets\n", "src/index.ts": "export const one = 1;\n", "bin/run": { content: "#!/bin/sh\necho run\n", executable: true } };
+  let mainSha: string;
+  /** The GitHub error message of a rejected octokit call. */
+  const rejection = (call: Promise<unknown>) => call.then(() => { throw new Error("expected a rejection"); }, (e) => ({ status: e.status as number, message: e.response?.data?.message as string, errors: e.response?.data?.errors }));
   beforeAll(async () => {
     fake = FakeGitHub.start();
     fake.addRepo("acme/widgets", { installationId: 3 });
     const files = Array.from({ length: 75 }, (_, i) => ({ filename: `src/file-${i}.ts`, patch: `@@ -1,2 +1,3 @@\n context\n-old ${i}\n+new ${i}\n+added ${i}` }));
     fake.addPull("acme/widgets", { number: 9, base: { ref: "main", sha: sha("base") }, head: { ref: "feat", sha: head }, files, commits: ["one", "two", "three"] });
     fake.setFile("acme/widgets", head, "src/config.yml", "paths:\n  exclude: ['docs/**']\n");
+    mainSha = fake.setBranch("acme/widgets", "main", mainFiles, "Initial commit");
     const app = createGitHubApp(loadConfig({ ...fake.env(), CRITIQUE_DATA_DIR: mkdtempSync(join(tmpdir(), "critique-fakes-")) }));
     client = await app!.installationClient(3);
   });
@@ -165,6 +170,140 @@ describe("fake GitHub", () => {
     const unknownSha = await client.request("POST /repos/{owner}/{repo}/statuses/{sha}", { ...repo, sha: sha("nope"), state: "success" }).catch((e) => e);
     expect(unknownSha.status).toBe(422);
     expect(fake.state.statuses.map((s) => s.data.state)).toEqual(["failure"]);
+  });
+
+  test("a tarball: octokit follows the 302 to codeload and gets a gzipped tar laid out like GitHub's", async () => {
+    const res = await client.request("GET /repos/{owner}/{repo}/tarball/{ref}", { ...repo, ref: "main" });
+    expect(res.status as number).toBe(200); // octokit types it 302: fetch has followed the redirect
+    expect(res.headers["content-type"]).toBe("application/x-gzip");
+    expect(res.data).toBeInstanceOf(ArrayBuffer);
+    // The redirect went to codeload with a token this fake minted for the tarball.
+    const [api] = fake.requestsTo("GET /repos/{owner}/{repo}/tarball/{ref}");
+    const [download] = fake.requestsTo("GET /_codeload/{owner}/{repo}/legacy.tar.gz/{sha}");
+    expect(api.headers.authorization).toStartWith("token ghs_");
+    const location = new URL(download.path, fake.url);
+    expect(location.pathname).toBe(`/_codeload/acme/widgets/legacy.tar.gz/${mainSha}`);
+    expect(fake.state.codeload.has(location.searchParams.get("token")!)).toBe(true);
+    expect((await fetch(`${fake.url}${location.pathname}`)).status).toBe(404);
+
+    const dir = mkdtempSync(join(tmpdir(), "critique-tarball-"));
+    writeFileSync(join(dir, "repo.tar.gz"), Buffer.from(res.data as ArrayBuffer));
+    const extract = Bun.spawnSync(["tar", "-xzf", "repo.tar.gz"], { cwd: dir });
+    expect(extract.exitCode).toBe(0);
+    const top = `acme-widgets-${mainSha.slice(0, 7)}`;
+    const listed = Bun.spawnSync(["tar", "-tzf", "repo.tar.gz"], { cwd: dir }).stdout.toString().trim().split("\n");
+    expect(listed).toEqual([`${top}/`, `${top}/README.md`, `${top}/bin/`, `${top}/bin/run`, `${top}/src/`, `${top}/src/index.ts`]);
+    expect(readFileSync(join(dir, top, "README.md"), "utf8")).toBe("# widgets\n");
+    expect(readFileSync(join(dir, top, "src/index.ts"), "utf8")).toBe("export const one = 1;\n");
+    expect(statSync(join(dir, top, "bin/run")).mode & 0o777).toBe(0o755);
+    expect(statSync(join(dir, top, "README.md")).mode & 0o777).toBe(0o644);
+
+    const unknown = await rejection(client.request("GET /repos/{owner}/{repo}/tarball/{ref}", { ...repo, ref: "no-such-branch" }));
+    expect(unknown.status).toBe(404);
+  });
+
+  test("commits resolve by branch and by full or abbreviated sha; an unknown ref is 422", async () => {
+    const byBranch = await client.request("GET /repos/{owner}/{repo}/commits/{ref}", { ...repo, ref: "main" });
+    expect(byBranch.data).toMatchObject({ sha: mainSha, html_url: `${fake.url}/acme/widgets/commit/${mainSha}`, parents: [], commit: { message: "Initial commit", tree: { sha: fake.commitInfo("acme/widgets", mainSha).tree } } });
+    expect(byBranch.data.commit.author).toMatchObject({ name: "Octo Cat", email: "octocat@users.noreply.github.com" });
+    expect(byBranch.data.files?.map((f) => [f.filename, f.status])).toEqual([["README.md", "added"], ["bin/run", "added"], ["src/index.ts", "added"]]);
+    for (const ref of [mainSha, mainSha.slice(0, 7)]) expect((await client.request("GET /repos/{owner}/{repo}/commits/{ref}", { ...repo, ref })).data.sha).toBe(mainSha);
+    const unknown = await rejection(client.request("GET /repos/{owner}/{repo}/commits/{ref}", { ...repo, ref: "nope" }));
+    expect(unknown).toMatchObject({ status: 422, message: "No commit found for SHA: nope" });
+  });
+
+  test("git data: blob, tree on a base tree (a deletion, a nested path), commit and ref give the branch's files", async () => {
+    const blob = await client.request("POST /repos/{owner}/{repo}/git/blobs", { ...repo, content: Buffer.from("bytes\0here").toString("base64"), encoding: "base64" });
+    expect(blob.status).toBe(201);
+    expect(blob.data.sha).toBe(sha("blob 10\0bytes\0here"));
+    const baseTree = fake.commitInfo("acme/widgets", mainSha).tree;
+    const tree = await client.request("POST /repos/{owner}/{repo}/git/trees", {
+      ...repo,
+      base_tree: baseTree,
+      tree: [
+        { path: "README.md", mode: "100644", type: "blob", sha: null },
+        { path: "docs/guide/intro.md", mode: "100644", type: "blob", content: "# Intro\n" },
+        { path: "data.bin", mode: "100644", type: "blob", sha: blob.data.sha },
+      ],
+    });
+    expect(tree.status).toBe(201);
+    expect(tree.data.truncated).toBe(false);
+    expect(tree.data.tree.map((e) => [e.path, e.type, e.mode])).toEqual([["bin", "tree", "040000"], ["data.bin", "blob", "100644"], ["docs", "tree", "040000"], ["src", "tree", "040000"]]);
+    const commit = await client.request("POST /repos/{owner}/{repo}/git/commits", { ...repo, message: "Add docs", tree: tree.data.sha, parents: [mainSha] });
+    expect(commit.status).toBe(201);
+    expect(commit.data).toMatchObject({ message: "Add docs", tree: { sha: tree.data.sha }, parents: [{ sha: mainSha }], author: { name: "critique-test[bot]" }, verification: { verified: false } });
+    const created = await client.request("POST /repos/{owner}/{repo}/git/refs", { ...repo, ref: "refs/heads/docs/add", sha: commit.data.sha });
+    expect(created.status).toBe(201);
+    expect(created.data).toMatchObject({ ref: "refs/heads/docs/add", object: { type: "commit", sha: commit.data.sha } });
+    const read = await client.request("GET /repos/{owner}/{repo}/git/ref/{ref}", { ...repo, ref: "heads/docs/add" });
+    expect(read.data.object.sha).toBe(commit.data.sha);
+
+    expect(fake.branchSha("acme/widgets", "docs/add")).toBe(commit.data.sha);
+    expect(fake.filesAt("acme/widgets", "docs/add")).toEqual({ "bin/run": "#!/bin/sh\necho run\n", "src/index.ts": "export const one = 1;\n", "docs/guide/intro.md": "# Intro\n", "data.bin": "bytes\0here" });
+    expect(fake.commitInfo("acme/widgets", commit.data.sha)).toMatchObject({ message: "Add docs", parents: [mainSha], tree: tree.data.sha });
+    // The contents route reads the object store for branches and shas.
+    const contents = await client.request("GET /repos/{owner}/{repo}/contents/{path}", { ...repo, path: "docs/guide/intro.md", ref: "docs/add" });
+    expect(!Array.isArray(contents.data) && contents.data.type === "file" && Buffer.from(contents.data.content, "base64").toString()).toBe("# Intro\n");
+  });
+
+  test("git data refuses what GitHub refuses, with its 422 messages", async () => {
+    const ok = { mode: "100644" as const, type: "blob" as const };
+    // Calls start one at a time, each with its rejection handled.
+    const cases: [() => Promise<unknown>, number, string][] = [
+      [() => client.request("POST /repos/{owner}/{repo}/git/trees", { ...repo, base_tree: sha("nope"), tree: [{ path: "a", ...ok, content: "a" }] }), 422, "base_tree is not a valid tree oid"],
+      [() => client.request("POST /repos/{owner}/{repo}/git/trees", { ...repo, tree: [{ path: "a", ...ok, sha: sha("nope") }] }), 422, "Invalid tree info"],
+      [() => client.request("POST /repos/{owner}/{repo}/git/trees", { ...repo, tree: [{ path: "/a", ...ok, content: "a" }] }), 422, "tree.path cannot start with a slash"],
+      [() => client.request("POST /repos/{owner}/{repo}/git/commits", { ...repo, message: "m", tree: sha("nope"), parents: [] }), 422, "Tree SHA does not exist"],
+      [() => client.request("POST /repos/{owner}/{repo}/git/commits", { ...repo, message: "m", tree: fake.commitInfo("acme/widgets", mainSha).tree, parents: [sha("nope")] }), 422, "Parent SHA does not exist or is not a commit object"],
+      [() => client.request("POST /repos/{owner}/{repo}/git/refs", { ...repo, ref: "refs/heads/main", sha: mainSha }), 422, "Reference already exists"],
+      [() => client.request("POST /repos/{owner}/{repo}/git/refs", { ...repo, ref: "refs/heads/other", sha: sha("nope") }), 422, "Object does not exist"],
+      [() => client.request("PATCH /repos/{owner}/{repo}/git/refs/{ref}", { ...repo, ref: "heads/no-such-branch", sha: mainSha }), 422, "Reference does not exist"],
+      [() => client.request("GET /repos/{owner}/{repo}/git/ref/{ref}", { ...repo, ref: "heads/no-such-branch" }), 404, "Not Found"],
+    ];
+    for (const [call, status, message] of cases) expect(await rejection(call())).toMatchObject({ status, message });
+  });
+
+  test("a ref moves on a fast-forward, refuses a non-fast-forward, and takes one when forced", async () => {
+    const first = fake.setBranch("acme/widgets", "ff", { "a.txt": "1\n" });
+    const tree = await client.request("POST /repos/{owner}/{repo}/git/trees", { ...repo, base_tree: fake.commitInfo("acme/widgets", first).tree, tree: [{ path: "a.txt", mode: "100644", type: "blob", content: "2\n" }] });
+    const second = await client.request("POST /repos/{owner}/{repo}/git/commits", { ...repo, message: "Two", tree: tree.data.sha, parents: [first] });
+    const forward = await client.request("PATCH /repos/{owner}/{repo}/git/refs/{ref}", { ...repo, ref: "heads/ff", sha: second.data.sha });
+    expect(forward.status).toBe(200);
+    expect(forward.data.object.sha).toBe(second.data.sha);
+    const back = await rejection(client.request("PATCH /repos/{owner}/{repo}/git/refs/{ref}", { ...repo, ref: "heads/ff", sha: first }));
+    expect(back).toMatchObject({ status: 422, message: "Update is not a fast forward" });
+    expect(fake.branchSha("acme/widgets", "ff")).toBe(second.data.sha);
+    const forced = await client.request("PATCH /repos/{owner}/{repo}/git/refs/{ref}", { ...repo, ref: "heads/ff", sha: first, force: true });
+    expect(forced.data.object.sha).toBe(first);
+    expect(fake.filesAt("acme/widgets", "ff")).toEqual({ "a.txt": "1\n" });
+  });
+
+  test("a draft pull opened through the API reads back and follows its branch; GitHub's 422s", async () => {
+    await client.request("POST /repos/{owner}/{repo}/git/refs", { ...repo, ref: "refs/heads/feature/x", sha: mainSha });
+    const featureSha = fake.setBranch("acme/widgets", "feature/x", { ...mainFiles, "README.md": "# widgets\n\nMore.\n" }, "Explain more");
+    const created = await client.request("POST /repos/{owner}/{repo}/pulls", { ...repo, title: "Explain", head: "feature/x", base: "main", body: "Why", draft: true });
+    expect(created.status).toBe(201);
+    const number = created.data.number;
+    expect(number).toBe(10);
+    expect(created.data).toMatchObject({ html_url: `${fake.url}/acme/widgets/pull/10`, draft: true, state: "open", title: "Explain", body: "Why", head: { ref: "feature/x", sha: featureSha }, base: { ref: "main", sha: mainSha }, user: { login: "critique-test[bot]", type: "Bot" }, commits: 1, changed_files: 1 });
+    const read = await client.request("GET /repos/{owner}/{repo}/pulls/{pull_number}", { ...repo, pull_number: number });
+    expect(read.data).toMatchObject({ number, title: "Explain", draft: true, head: { sha: featureSha } });
+    const files = await client.request("GET /repos/{owner}/{repo}/pulls/{pull_number}/files", { ...repo, pull_number: number });
+    expect(files.data.map((f) => [f.filename, f.status, f.patch])).toEqual([["README.md", "modified", "@@ -1 +1,3 @@\n # widgets\n+\n+More."]]);
+    expect(fake.createdPulls("acme/widgets")).toMatchObject([{ number, title: "Explain", body: "Why", draft: true, head: { ref: "feature/x" }, base: { ref: "main" } }]);
+    // Pushing to the head branch moves the pull's head, as GitHub's synchronize does.
+    const pushed = fake.setBranch("acme/widgets", "feature/x", { ...mainFiles, "README.md": "# widgets\n\nMore.\n", "NEW.md": "new\n" }, "Add a file");
+    expect((await client.request("GET /repos/{owner}/{repo}/pulls/{pull_number}", { ...repo, pull_number: number })).data).toMatchObject({ head: { sha: pushed }, commits: 2, changed_files: 2 });
+
+    const again = await rejection(client.request("POST /repos/{owner}/{repo}/pulls", { ...repo, title: "Again", head: "acme:feature/x", base: "main" }));
+    expect(again).toMatchObject({ status: 422, message: "Validation Failed", errors: [{ resource: "PullRequest", code: "custom", message: "A pull request already exists for acme:feature/x." }] });
+    const noHead = await rejection(client.request("POST /repos/{owner}/{repo}/pulls", { ...repo, title: "t", head: "no-such-branch", base: "main" }));
+    expect(noHead).toMatchObject({ status: 422, message: "Validation Failed", errors: [{ resource: "PullRequest", field: "head", code: "invalid" }] });
+    const noBase = await rejection(client.request("POST /repos/{owner}/{repo}/pulls", { ...repo, title: "t", head: "feature/x", base: "no-such-branch" }));
+    expect(noBase).toMatchObject({ status: 422, errors: [{ resource: "PullRequest", field: "base", code: "invalid" }] });
+    const nothing = await rejection(client.request("POST /repos/{owner}/{repo}/pulls", { ...repo, title: "t", head: "main", base: "main" }));
+    expect(nothing.errors).toEqual([{ resource: "PullRequest", code: "custom", message: "No commits between main and main" }]);
+    expect(fake.createdPulls("acme/widgets").length).toBe(1);
   });
 
   test("repository routes need an installation token, /app routes a valid JWT", async () => {

@@ -1,4 +1,5 @@
 import type { ModelConfig } from "../../src/config/index.ts";
+import { openCredential } from "../../src/credentials/index.ts";
 import type { AppContext, Principal } from "../../src/context.ts";
 import type { ResolvedTarget } from "../../src/models/index.ts";
 import type { InferenceDeps } from "./completion.ts";
@@ -41,4 +42,16 @@ export function chooseTargets(ctx: AppContext, model: ModelConfig, upstreamKey: 
     throw new InferenceError("FORBIDDEN", `The model "${model.id}" has no upstream that accepts your own key (${UPSTREAM_KEY_HEADER}); send the request without it`, { param: UPSTREAM_KEY_HEADER, code: "byok_not_allowed" });
   }
   return { targets: eligible, byok: true };
+}
+
+/**
+ * The caller's own upstream key: the header's, or the stored credential a key is bound to (coding-agent runs
+ * billed to the user's OpenRouter account), which never leaves the server except to the upstream.
+ */
+export async function upstreamKeyOf(ctx: AppContext, principal: Principal, header: string | undefined): Promise<string | undefined> {
+  const credential = principal.inference?.upstreamCredential;
+  if (!credential) return header;
+  const stored = await openCredential(ctx, principal.userId, credential);
+  if (!stored) throw new InferenceError("FORBIDDEN", `This key bills models to your ${credential} key, which is no longer stored`, { code: "byok_credential_missing" });
+  return stored;
 }

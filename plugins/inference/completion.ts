@@ -11,7 +11,7 @@ import type { RateLimiter } from "./rate-limit.ts";
 import { relay } from "./stream.ts";
 import { countCompletionTokens, countPromptTokens, tokenCounter } from "./tokens.ts";
 import { callUpstream, type UpstreamAnswer } from "./upstream.ts";
-import { chooseTargets, permitModel } from "./access.ts";
+import { chooseTargets, permitModel, upstreamKeyOf } from "./access.ts";
 
 /** What the Inference API's services share for the life of the process. */
 export interface InferenceDeps {
@@ -50,7 +50,8 @@ export type CompletionResult =
 export async function chatCompletion(ctx: AppContext, deps: InferenceDeps, input: CompletionInput): Promise<CompletionResult> {
   const request = parseRequest(input.rawBody);
   const model = await permitModel(ctx, deps, input.principal, request.model);
-  const { targets, byok } = chooseTargets(ctx, model, input.upstreamKey);
+  const upstreamKey = await upstreamKeyOf(ctx, input.principal, input.upstreamKey);
+  const { targets, byok } = chooseTargets(ctx, model, upstreamKey);
   const count = await tokenCounter();
   const stream = request.stream === true;
   const exchange: Exchange = {
@@ -69,7 +70,7 @@ export async function chatCompletion(ctx: AppContext, deps: InferenceDeps, input
 
   let answer: UpstreamAnswer;
   try {
-    answer = await callUpstream(deps.breakers, { targets, body: request, stream, upstreamKey: byok ? input.upstreamKey : undefined, signal: input.signal });
+    answer = await callUpstream(deps.breakers, { targets, body: request, stream, upstreamKey: byok ? upstreamKey : undefined, signal: input.signal });
   } catch (error) {
     abandonExchange(deps.books, exchange);
     throw error;

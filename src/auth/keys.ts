@@ -56,6 +56,7 @@ export async function createKey(ctx: AppContext, input: CreateKeyInput): Promise
     trainingOptIn: input.trainingOptIn ?? false,
     allowedModels,
     rpmLimit: input.rpmLimit ?? null,
+    upstreamCredential: input.upstreamCredential ?? null,
   };
   await ctx.db.insert(ctx.tables.apiKeys).values(row);
   return { ...toInfo({ ...row, lastUsedAt: null, revokedAt: null }, user.name), key };
@@ -106,6 +107,7 @@ function prepareKeyLookup(ctx: AppContext) {
       trainingOptIn: apiKeys.trainingOptIn,
       allowedModels: apiKeys.allowedModels,
       rpmLimit: apiKeys.rpmLimit,
+      upstreamCredential: apiKeys.upstreamCredential,
     })
     .from(apiKeys)
     .where(eq(apiKeys.hash, sql.placeholder("hash")))
@@ -173,7 +175,7 @@ export async function authenticate(ctx: AppContext, rawKey: string | undefined):
     row.lastUsedAt = new Date(now);
     await ctx.db.update(ctx.tables.apiKeys).set({ lastUsedAt: row.lastUsedAt }).where(eq(ctx.tables.apiKeys.id, row.id));
   }
-  const inference = { trainingOptIn: row.trainingOptIn, allowedModels: row.allowedModels, rpmLimit: row.rpmLimit };
+  const inference = { trainingOptIn: row.trainingOptIn, allowedModels: row.allowedModels, rpmLimit: row.rpmLimit, upstreamCredential: row.upstreamCredential };
   return { userId: row.userId, userName: row.userName, keyId: row.id, scopes: row.scopes, inference };
 }
 

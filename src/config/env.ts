@@ -56,6 +56,15 @@ export const envSchema = z
     CRITIQUE_JOB_POLL_MS: z.coerce.number().int().min(5).default(250),
     CRITIQUE_JOB_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
     CRITIQUE_JOB_LEASE_MS: z.coerce.number().int().min(500).default(30_000),
+    /** The OpenCode binary coding-agent runs use (default: the `opencode-ai` package next to the server, then PATH). */
+    CRITIQUE_OPENCODE_BIN: optionalString,
+    /** bubblewrap for local sandboxes (default: `bwrap` on PATH). */
+    CRITIQUE_BWRAP_BIN: optionalString,
+    /**
+     * `1` lets local coding-agent runs start WITHOUT bubblewrap when it is missing: the agent then runs as this
+     * server's user with its files and network. Only for a throwaway machine.
+     */
+    CRITIQUE_SANDBOX_UNSANDBOXED: z.enum(["0", "1", "true", "false"]).optional().transform((v) => v === "1" || v === "true"),
     /** Read by the allocator itself when the process starts (see src/cli/allocator.ts); here only to be logged. */
     MIMALLOC_PURGE_DELAY: optionalString,
   })

@@ -64,12 +64,46 @@ const inferenceSchema = z.strictObject({
   creditBlockMaxAgeMs: z.number().int().min(1).default(5_000),
 }).refine((s) => s.creditBlockMaxCalls >= s.creditBlockCalls, { message: "creditBlockMaxCalls must be at least creditBlockCalls", path: ["creditBlockMaxCalls"] });
 
+const codingAgentSchema = z.strictObject({
+  /** Where runs execute: `local` (bubblewrap on this machine). */
+  provider: z.enum(["local"], { error: "must be local (the e2b provider is not available yet)" }).default("local"),
+  /** The model a run uses when the request names none (default: the first of `models`). */
+  defaultModel: z.string().min(1).optional(),
+  /** Models runs may use (ids from `models`); default: every configured model. */
+  models: z.array(z.string().min(1)).optional(),
+  /** A finished turn keeps its sandbox warm this long for follow-ups; then the run is COMPLETED. */
+  idleTtlSeconds: z.number().int().min(1).max(86_400).default(600),
+  /** A run's event stream sends an SSE comment after this much silence, so proxies keep it open. */
+  heartbeatSeconds: z.number().min(0.1).max(300).default(15),
+  /** Credits per minute of sandbox time (turns only; warm idle time is free). */
+  sandboxPricePerMinute: z.number().min(0).default(0.01),
+  /** Limits a run gets when the request sets none; a request may only lower them. */
+  limits: z
+    .strictObject({
+      maxMinutes: z.number().int().min(1).max(24 * 60).default(30),
+      maxCredits: z.number().min(0).default(10),
+      maxTurns: z.number().int().min(1).max(1_000).default(20),
+    })
+    .default({ maxMinutes: 30, maxCredits: 10, maxTurns: 20 }),
+  /** The local sandbox's resource limits (per run). */
+  local: z
+    .strictObject({
+      cpuSeconds: z.number().int().min(1).default(1_800),
+      /** Largest file the agent may write, in MiB. */
+      fileSizeMb: z.number().int().min(1).default(256),
+      processes: z.number().int().min(16).default(512),
+    })
+    .default({ cpuSeconds: 1_800, fileSizeMb: 256, processes: 512 }),
+});
+
 export const configFileSchema = z.strictObject({
   providers: z.array(providerSchema).default([]),
   models: z.array(modelSchema).default([]),
   review: reviewSchema.default(reviewSchema.parse({})),
   /** Inference API routing and streaming settings. */
   inference: inferenceSchema.default(inferenceSchema.parse({})),
+  /** Coding Agent API: sandbox provider, limits, prices. */
+  codingAgent: codingAgentSchema.default(codingAgentSchema.parse({})),
   /** Later surfaces (policy, checkpoint…) add their sections here. */
   policy: z.record(z.string(), z.unknown()).optional(),
   checkpoint: z.record(z.string(), z.unknown()).optional(),
@@ -79,3 +113,4 @@ export type ConfigFile = z.output<typeof configFileSchema>;
 export type ProviderConfig = z.output<typeof providerSchema>;
 export type ModelConfig = z.output<typeof modelSchema>;
 export type InferenceConfig = z.output<typeof inferenceSchema>;
+export type CodingAgentConfig = z.output<typeof codingAgentSchema>;

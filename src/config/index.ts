@@ -6,7 +6,7 @@ import { type ConfigFile, configFileSchema } from "./file.ts";
 
 export type { CidrRange } from "./cidrs.ts";
 export { ConfigError } from "./env.ts";
-export type { ConfigFile, ModelConfig, ProviderConfig } from "./file.ts";
+export type { CodingAgentConfig, ConfigFile, ModelConfig, ProviderConfig } from "./file.ts";
 
 export interface Config {
   env: Env;
@@ -104,6 +104,10 @@ function validateReferences(file: ConfigFile) {
     for (const target of model.targets) {
       if (!providers.has(target.provider)) throw new ConfigError(`CRITIQUE_CONFIG: models.${model.id}: unknown provider "${target.provider}"`);
     }
+  }
+  const agent = file.codingAgent;
+  for (const id of [...(agent.models ?? []), ...(agent.defaultModel ? [agent.defaultModel] : [])]) {
+    if (!file.models.some((m) => m.id === id)) throw new ConfigError(`CRITIQUE_CONFIG: codingAgent: unknown model "${id}"`);
   }
   if (file.review.model && !file.models.some((m) => m.id === file.review.model)) {
     throw new ConfigError(`CRITIQUE_CONFIG: review.model: unknown model "${file.review.model}"`);

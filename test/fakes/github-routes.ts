@@ -1,5 +1,9 @@
 import { createHash } from "node:crypto";
+import type { GitStore } from "./git-store.ts";
+import { archiveRoutes } from "./github-archive-routes.ts";
 import { installationToken } from "./github-auth.ts";
+import { gitRoutes } from "./github-git-routes.ts";
+import { pullRoutes } from "./github-pull-routes.ts";
 import { appPermissions, integration, isoNow, type Schemas, type Urls } from "./github-shapes.ts";
 import { commit, contentFile, diffEntry, pullRequest, type SeedFile, type SeedPull } from "./github-shapes-pulls.ts";
 import { writeRoutes } from "./github-writes.ts";
@@ -8,11 +12,14 @@ import { writeRoutes } from "./github-writes.ts";
 export interface RepoState {
   repo: Schemas["repository"];
   installationId: number;
-  pulls: Map<number, { seed: SeedPull; id: number }>;
+  /** `created`: opened through `POST /pulls` (kept in step with its branches), not seeded. */
+  pulls: Map<number, { seed: SeedPull; id: number; created?: boolean }>;
   /** ref -> path -> text */
   files: Map<string, Map<string, string>>;
   /** "base...head" -> change */
   comparisons: Map<string, { files: SeedFile[]; commits: string[] }>;
+  /** Commits, trees, blobs and branch refs (what setBranch seeds and the git data API writes). */
+  git: GitStore;
 }
 
 export interface GitHubState {
@@ -29,6 +36,8 @@ export interface GitHubState {
   comments: Map<number, { repo: string; issueNumber: number; data: Schemas["issue-comment"] }>;
   reviews: { repo: string; pullNumber: number; event?: string; comments: unknown[]; data: Schemas["pull-request-review"] }[];
   statuses: { repo: string; sha: string; data: Schemas["status"] }[];
+  /** Tokens on the codeload URLs the tarball route redirected to. */
+  codeload: Map<string, { repo: string; sha: string; expiresAt: number }>;
   nextId(): number;
 }
 
@@ -106,7 +115,7 @@ function readRoutes(s: GitHubState): RouteDef[] {
       if (!found) return notFound();
       const repo = repoOf(s, input.params);
       const change = repo.comparisons.get(`${found.seed.base.sha}...${found.seed.head.sha}`);
-      const author = { ...s.bot, login: found.seed.author ?? "octocat", type: "User" };
+      const author = found.seed.author === s.bot.login ? s.bot : { ...s.bot, login: found.seed.author ?? "octocat", type: "User" };
       const body = pullRequest(s.urls, repo.repo, found.seed, { id: found.id, author, files: files(repo, found.seed.head.sha, found.seed.files ?? []), commits: change?.commits.length ?? 1 });
       return { status: 200, body };
     }],
@@ -157,7 +166,10 @@ function readRoutes(s: GitHubState): RouteDef[] {
     ["GET /repos/{owner}/{repo}/contents/{path}", "installation", ({ params, query }) => {
       const repo = repoOf(s, params);
       const ref = query.get("ref") || repo.repo.default_branch;
-      const text = repo.files.get(ref)?.get(params.path);
+      // Files seeded with setFile win; otherwise the commit the ref resolves to in the object store.
+      const seeded = repo.files.get(ref)?.get(params.path);
+      const sha = seeded === undefined ? repo.git.resolve(ref) : undefined;
+      const text = seeded ?? (sha ? repo.git.files(sha).get(params.path)?.bytes.toString() : undefined);
       return text === undefined ? notFound() : { status: 200, body: contentFile(s.urls, repo.repo.full_name, params.path, ref, text) };
     }],
   ];
@@ -165,13 +177,13 @@ function readRoutes(s: GitHubState): RouteDef[] {
 
 /** Route strings (octokit's `METHOD /path/{param}` form) compiled to matchers. */
 export function routeTable(s: GitHubState) {
-  const defs = [...readRoutes(s), ...writeRoutes(s)].map(([route, auth, handler]) => {
+  const defs = [...readRoutes(s), ...writeRoutes(s), ...gitRoutes(s), ...pullRoutes(s), ...archiveRoutes(s)].map(([route, auth, handler]) => {
     const [method, template] = route.split(" ");
     const names: string[] = [];
     const pattern = template.replace(/\{(\w+)\}/g, (_, name: string) => {
       names.push(name);
-      // A file path and a "base...head" pair may contain slashes (sent as %2F or as /).
-      return name === "path" || name === "basehead" ? "(.+)" : "([^/]+)";
+      // A file path, a "base...head" pair and a ref (`heads/feature/x`) may contain slashes (sent as %2F or as /).
+      return name === "path" || name === "basehead" || name === "ref" ? "(.+)" : "([^/]+)";
     });
     return { route, method, auth, handler, regex: new RegExp(`^${pattern}/?$`), names };
   });

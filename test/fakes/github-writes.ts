@@ -21,6 +21,7 @@ function knownShas(s: GitHubState, input: HandlerInput): Set<string> {
   const shas = new Set<string>();
   for (const { seed } of repo.pulls.values()) shas.add(seed.head.sha).add(seed.base.sha);
   for (const key of repo.comparisons.keys()) for (const sha of key.split("...")) shas.add(sha);
+  for (const sha of repo.git.commits.keys()) shas.add(sha);
   return shas;
 }
 

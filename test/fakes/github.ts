@@ -1,9 +1,13 @@
+import { GitStore, type Person } from "./git-store.ts";
+import { CODELOAD_ROUTE, codeload } from "./github-archive-routes.ts";
 import { credentialOf, generateAppKeys, jwtProblem } from "./github-auth.ts";
 import { type GitHubState, type RouteAuth, routeTable } from "./github-routes.ts";
+import { commitBranch, type SeedFiles, textFiles } from "./github-seed.ts";
 import { installation, repository, type Schemas, type Urls, user } from "./github-shapes.ts";
 import type { SeedFile, SeedPull } from "./github-shapes-pulls.ts";
 import { jsonResponse, type RecordedRequest, recordRequest, Script, type ScriptedResponse, scriptedResponse, sleep } from "./http.ts";
 
+export type { SeedFiles } from "./github-seed.ts";
 export type { SeedFile, SeedPull } from "./github-shapes-pulls.ts";
 
 export interface FakeGitHubOptions {
@@ -62,6 +66,7 @@ export class FakeGitHub {
       comments: new Map(),
       reviews: [],
       statuses: [],
+      codeload: new Map(),
       nextId: () => this.id(),
     };
     this.#routes = routeTable(this.state);
@@ -100,7 +105,7 @@ export class FakeGitHub {
     if (!this.state.installations.has(options.installationId)) this.addInstallation(options.installationId, login);
     const owner = user(this.state.urls, login, this.id(), "Organization");
     const repo = repository(this.state.urls, owner, name, this.id(), options.defaultBranch ?? "main");
-    this.state.repos.set(fullName.toLowerCase(), { repo, installationId: options.installationId, pulls: new Map(), files: new Map(), comparisons: new Map() });
+    this.state.repos.set(fullName.toLowerCase(), { repo, installationId: options.installationId, pulls: new Map(), files: new Map(), comparisons: new Map(), git: new GitStore() });
     return repo;
   }
 
@@ -119,6 +124,34 @@ export class FakeGitHub {
     const files = this.#repo(fullName).files;
     if (!files.has(ref)) files.set(ref, new Map());
     files.get(ref)!.set(path, content);
+  }
+
+  /**
+   * Commits exactly these files (parent: the branch's head, if any) and points `refs/heads/<branch>` at the commit;
+   * pulls opened through the API from or into the branch follow it. Returns the commit sha.
+   */
+  setBranch(fullName: string, branch: string, files: SeedFiles, message = `Update ${branch}`): string {
+    return commitBranch(this.#repo(fullName), branch, files, message);
+  }
+
+  branchSha(fullName: string, branch: string): string | undefined {
+    return this.#repo(fullName).git.refs.get(`refs/heads/${branch}`);
+  }
+
+  /** The text of every file in the commit a sha (full or abbreviated) or branch names. */
+  filesAt(fullName: string, shaOrBranch: string): Record<string, string> {
+    return textFiles(this.#repo(fullName), shaOrBranch);
+  }
+
+  commitInfo(fullName: string, sha: string): { message: string; parents: string[]; tree: string; author: Person } {
+    const found = this.#repo(fullName).git.commits.get(sha);
+    if (!found) throw new Error(`fake GitHub: no commit ${sha} in ${fullName}`);
+    return { message: found.message, parents: [...found.parents], tree: found.tree, author: { ...found.author } };
+  }
+
+  /** Pulls opened through `POST /repos/{owner}/{repo}/pulls`, oldest first. */
+  createdPulls(fullName: string): SeedPull[] {
+    return [...this.#repo(fullName).pulls.values()].filter((p) => p.created).map((p) => p.seed);
   }
 
   /** The next requests to `route` (`"POST /repos/{owner}/{repo}/check-runs"`, or `"*"`) get these answers. */
@@ -174,16 +207,22 @@ export class FakeGitHub {
     const path = url.pathname.startsWith(`${this.#prefix}/`) ? url.pathname.slice(this.#prefix.length) : undefined;
     const recorded = await recordRequest(request, `${path ?? url.pathname}${url.search}`);
     this.requests.push(recorded);
-    const matched = path === undefined ? undefined : this.#routes.match(request.method, path);
-    recorded.route = matched?.route;
-    const scripted = this.script.take(...(matched ? [matched.route] : []), "*");
+    // codeload lives outside the API prefix, as codeload.github.com does.
+    const isCodeload = url.pathname.startsWith("/_codeload/");
+    const matched = path === undefined || isCodeload ? undefined : this.#routes.match(request.method, path);
+    recorded.route = isCodeload ? CODELOAD_ROUTE : matched?.route;
+    const scripted = this.script.take(...(recorded.route ? [recorded.route] : []), "*");
     if (scripted?.delayMs) await sleep(scripted.delayMs);
     if (scripted?.status) return scriptedResponse({ ...scripted, status: scripted.status });
+    if (isCodeload) return codeload(this.state, request.method, url);
     if (!matched) return jsonResponse(404, { message: "Not Found", documentation_url: DOCS, status: "404" });
     const denied = this.#authorize(request, matched.auth, matched.params);
     if (denied) return denied;
     const answer = await matched.handler({ params: matched.params, query: url.searchParams, body: recorded.body, raw: recorded.rawBody, pageUrl: `${this.apiUrl}${path}` });
-    return jsonResponse(answer.status, answer.body, { ...this.#rateHeaders(), ...answer.headers });
+    const headers = { ...this.#rateHeaders(), ...answer.headers };
+    // A redirect (the tarball's 302) has an empty body, as GitHub's does.
+    if (answer.status >= 300 && answer.status < 400) return new Response(null, { status: answer.status, headers });
+    return jsonResponse(answer.status, answer.body, headers);
   }
 
   #authorize(request: Request, auth: RouteAuth, params: Record<string, string>): Response | undefined {

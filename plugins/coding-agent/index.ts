@@ -1,0 +1,25 @@
+import { hostname } from "node:os";
+import type { AppContext } from "../../src/context.ts";
+import { credentialRoutes } from "./credential-routes.ts";
+import { expireJob } from "./expire-job.ts";
+import { startReaper } from "./reaper.ts";
+import { codingAgentRoutes } from "./routes.ts";
+import { LocalProvider } from "./sandbox/local.ts";
+import { bindServices, type CodingAgentServices } from "./services.ts";
+import { turnJob } from "./turn-job.ts";
+
+/**
+ * The Coding Agent API surface: runs in sandboxes (local bubblewrap), their events and follow-ups, patches,
+ * branches and draft pull requests. Its jobs are registered here; at shutdown its sandboxes are released.
+ */
+export function codingAgent(ctx: AppContext) {
+  const services: CodingAgentServices = { provider: new LocalProvider(ctx), processId: `${hostname()}:${process.pid}:${crypto.randomUUID().slice(0, 8)}` };
+  bindServices(ctx, services);
+  ctx.jobs.register(turnJob, expireJob);
+  const reaper = startReaper(ctx, services);
+  ctx.closers.push(async () => {
+    reaper.stop();
+    await reaper.releaseAll("the server shut down: the warm sandbox was released");
+  });
+  return [codingAgentRoutes(ctx, services), credentialRoutes(ctx)];
+}

@@ -1,0 +1,41 @@
+import { and, eq, isNull } from "drizzle-orm";
+import type { AppContext } from "../../src/context.ts";
+import { settleRun } from "./billing.ts";
+import { appendEvent } from "./events.ts";
+import { type RunStatus, TERMINAL_STATUSES } from "./model.ts";
+import type { CodingAgentServices } from "./services.ts";
+import { findRun, type RunRow, transition } from "./store.ts";
+import { announceRun } from "./webhooks.ts";
+
+/**
+ * Ends a run: the status change (only from a non-terminal status, so the first ending wins), then what follows
+ * every ending once: the sandbox hold settled and the run key revoked, the `end` event, webhooks, and the
+ * sandbox stopped if this process holds it.
+ */
+export async function endRun(ctx: AppContext, services: CodingAgentServices, runId: string, status: Exclude<RunStatus, "QUEUED" | "PROVISIONING" | "RUNNING" | "IDLE">, reason: string): Promise<RunRow | undefined> {
+  const from = (["QUEUED", "PROVISIONING", "RUNNING", "IDLE"] as RunStatus[]);
+  const ended = await transition(ctx, runId, from, { status, failureReason: reason, completedAt: new Date(), idleUntil: null, pendingPrompt: null });
+  if (!ended) return undefined;
+  await finishEnded(ctx, services, ended);
+  return findRun(ctx, runId);
+}
+
+/**
+ * What follows an ending; safe to repeat. Settling is idempotent, and recording the sandbox cost (only while it is
+ * unset) decides which caller writes the `end` event and the webhooks, so they happen once.
+ */
+export async function finishEnded(ctx: AppContext, services: CodingAgentServices, run: RunRow): Promise<void> {
+  if (!TERMINAL_STATUSES.includes(run.status as RunStatus)) return;
+  await services.provider.find(run.id)?.stop();
+  const cost = await settleRun(ctx, run);
+  const t = ctx.tables.codingAgentRuns;
+  const [settled] = await ctx.db
+    .update(t)
+    .set({ sandboxCost: cost, updatedAt: new Date() })
+    .where(and(eq(t.id, run.id), isNull(t.sandboxCost)))
+    .returning();
+  if (!settled) return;
+  await appendEvent(ctx, run.id, "end", { status: run.status, reason: run.failureReason });
+  await announceRun(ctx, settled);
+  ctx.log.info({ runId: run.id, status: run.status, reason: run.failureReason, turns: run.turns }, "coding agent run ended");
+}

@@ -1,0 +1,39 @@
+import { and, eq, inArray } from "drizzle-orm";
+import type { AppContext } from "../../src/context.ts";
+import { endRun, finishEnded } from "./lifecycle.ts";
+import { type RunStatus, TERMINAL_STATUSES } from "./model.ts";
+import type { CodingAgentServices } from "./services.ts";
+
+const EVERY_MS = 2_000;
+
+/**
+ * Keeps this process's local sandboxes in step with their rows: a run ended elsewhere (cancelled through another
+ * process) has its sandbox stopped here; a run idle past its TTL is completed even if its expiry job was lost.
+ * At shutdown, idle runs held here are completed (their sandboxes cannot outlive the process).
+ */
+export function startReaper(ctx: AppContext, services: CodingAgentServices) {
+  const t = ctx.tables.codingAgentRuns;
+  const held = () => ctx.db.select().from(t).where(and(eq(t.sandboxOwner, services.processId), inArray(t.status, ["IDLE", ...TERMINAL_STATUSES])));
+  let sweeping: Promise<void> | undefined;
+  const sweep = async () => {
+    for (const run of await held()) {
+      if (!services.provider.find(run.id)) continue;
+      if (TERMINAL_STATUSES.includes(run.status as RunStatus)) await finishEnded(ctx, services, run);
+      else if (run.idleUntil && run.idleUntil.getTime() < Date.now() - EVERY_MS) await endRun(ctx, services, run.id, "COMPLETED", `idle for ${ctx.config.file.codingAgent.idleTtlSeconds} s: the warm sandbox was released`);
+    }
+  };
+  const timer = setInterval(() => {
+    sweeping ??= sweep()
+      .catch((error) => ctx.log.warn({ err: error }, "coding agent: sandbox sweep failed"))
+      .finally(() => (sweeping = undefined));
+  }, EVERY_MS);
+  timer.unref?.();
+  return {
+    stop: () => clearInterval(timer),
+    async releaseAll(reason: string) {
+      await sweeping;
+      for (const run of await held().catch(() => [])) if (run.status === "IDLE") await endRun(ctx, services, run.id, "COMPLETED", reason).catch(() => undefined);
+      await services.provider.stopAll();
+    },
+  };
+}

@@ -1,0 +1,152 @@
+import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { AppContext } from "../../../src/context.ts";
+import { bwrapBinary, opencodeBinary } from "./binaries.ts";
+import bridgeSource from "./bridge.js" with { type: "text" };
+import { bwrapCommand, INSIDE, type LocalLayout } from "./local-command.ts";
+import { freeLoopbackPort, inferenceProxy } from "./local-sockets.ts";
+import type { AgentProcess, Sandbox, SandboxProvider } from "./provider.ts";
+
+/** Inside a sandbox the loopback is its own, so fixed ports do; unsandboxed agents share the host's and get free ones. */
+const PORTS = { inference: 4010, agent: 4096 };
+
+/**
+ * Sandboxes on this machine: a directory per run under the data dir, the agent under bubblewrap (or, only with
+ * CRITIQUE_SANDBOX_UNSANDBOXED=1 and no bwrap, as a plain child process). A local sandbox lives in the process
+ * that made it: it dies with it (bwrap --die-with-parent) and its files are removed when it stops.
+ */
+export class LocalProvider implements SandboxProvider {
+  readonly name = "local" as const;
+  readonly #sandboxes = new Map<string, LocalSandbox>();
+
+  constructor(private readonly ctx: AppContext) {}
+
+  availability() {
+    const config = this.ctx.config;
+    if (!opencodeBinary(config)) return { usable: false, reason: "the OpenCode binary was not found: install the opencode-ai package next to the server or set CRITIQUE_OPENCODE_BIN" };
+    if (bwrapBinary(config) || config.env.CRITIQUE_SANDBOX_UNSANDBOXED) return { usable: true, reason: bwrapBinary(config) ? null : "UNSANDBOXED: bubblewrap is missing and CRITIQUE_SANDBOX_UNSANDBOXED=1 is set" };
+    return { usable: false, reason: "bubblewrap (bwrap) was not found: install the bubblewrap package, or set CRITIQUE_SANDBOX_UNSANDBOXED=1 to run agents without isolation" };
+  }
+
+  async create(runId: string): Promise<Sandbox> {
+    const { usable, reason } = this.availability();
+    if (!usable) throw new Error(reason ?? "local sandbox unavailable");
+    const root = join(this.ctx.config.dataDir, "coding-agent", runId);
+    rmSync(root, { recursive: true, force: true });
+    const isolated = Boolean(bwrapBinary(this.ctx.config));
+    const ports = isolated ? PORTS : { inference: await freeLoopbackPort(), agent: await freeLoopbackPort() };
+    const sandbox = new LocalSandbox(this.ctx, runId, root, isolated, ports, () => this.#sandboxes.delete(runId));
+    this.#sandboxes.set(runId, sandbox);
+    return sandbox;
+  }
+
+  find(runId: string): Sandbox | undefined {
+    return this.#sandboxes.get(runId);
+  }
+
+  async stopAll(): Promise<void> {
+    await Promise.allSettled([...this.#sandboxes.values()].map((s) => s.stop()));
+  }
+}
+
+class LocalSandbox implements Sandbox {
+  readonly id: string;
+  readonly hostWorkspace: string;
+  readonly hostPrivateDir: string;
+  readonly workspacePath: string;
+  readonly inferenceBaseUrl: string;
+  readonly agentBinary: string;
+  readonly agentPort: number;
+  readonly #sockets: string;
+  #proc: Bun.Subprocess | undefined;
+  #proxy: { stop(): void } | undefined;
+  #stopped = false;
+  #output = "";
+
+  constructor(
+    private readonly ctx: AppContext,
+    readonly runId: string,
+    private readonly root: string,
+    private readonly isolated: boolean,
+    private readonly ports: { inference: number; agent: number },
+    private readonly forget: () => void,
+  ) {
+    this.id = `local-${runId}`;
+    this.agentPort = ports.agent;
+    this.hostWorkspace = join(root, "workspace");
+    this.hostPrivateDir = join(root, "private");
+    this.#sockets = join(root, "sockets");
+    for (const dir of [this.hostWorkspace, this.hostPrivateDir, this.#sockets, join(root, "home")]) mkdirSync(dir, { recursive: true, mode: 0o700 });
+    this.workspacePath = this.isolated ? INSIDE.workspace : this.hostWorkspace;
+    this.agentBinary = this.isolated ? `${INSIDE.tools}/opencode` : opencodeBinary(ctx.config)!;
+    this.inferenceBaseUrl = `http://127.0.0.1:${this.ports.inference}/api/v1`;
+  }
+
+  get running() {
+    return this.#proc !== undefined && this.#proc.exitCode === null && !this.#stopped;
+  }
+
+  async start(agent: AgentProcess, readyPath: string, timeoutMs: number): Promise<void> {
+    const bridgeScript = join(this.root, "bridge.js");
+    writeFileSync(bridgeScript, bridgeSource);
+    this.#proxy = inferenceProxy(this.ctx, join(this.#sockets, "inference.sock"));
+    const home = this.isolated ? INSIDE.home : join(this.root, "home");
+    const env: Record<string, string> = {
+      PATH: "/usr/local/bin:/usr/bin:/bin",
+      HOME: home,
+      TMPDIR: this.isolated ? "/tmp" : join(this.root, "home"),
+      LANG: "C.UTF-8",
+      BUN_BE_BUN: "1",
+      CRITIQUE_AGENT_PORT: String(this.agentPort),
+      CRITIQUE_INFERENCE_PORT: String(this.ports.inference),
+      CRITIQUE_BRIDGE_DIR: this.isolated ? INSIDE.bridgeDir : this.#sockets,
+      CRITIQUE_AGENT_COMMAND: JSON.stringify(agent.command),
+      ...agent.env,
+    };
+    const layout: LocalLayout = { workspace: this.hostWorkspace, home: join(this.root, "home"), sockets: this.#sockets, bridgeScript, runtime: process.execPath, agentBinary: opencodeBinary(this.ctx.config)! };
+    const bridge = this.isolated ? [`${INSIDE.tools}/runtime`, `${INSIDE.tools}/bridge.js`] : [process.execPath, bridgeScript];
+    const argv = this.isolated ? bwrapCommand(bwrapBinary(this.ctx.config)!, layout, this.ctx.config.file.codingAgent.local, bridge, env) : bridge;
+    this.#proc = Bun.spawn(argv, { cwd: this.hostWorkspace, env: this.isolated ? {} : env, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+    void this.#collect(this.#proc.stdout as ReadableStream<Uint8Array>);
+    void this.#collect(this.#proc.stderr as ReadableStream<Uint8Array>);
+    await this.#waitReady(readyPath, timeoutMs);
+  }
+
+  async #collect(stream: ReadableStream<Uint8Array>) {
+    const decoder = new TextDecoder();
+    for await (const chunk of stream) this.#output = (this.#output + decoder.decode(chunk)).slice(-8_000);
+  }
+
+  async #waitReady(readyPath: string, timeoutMs: number) {
+    const deadline = Date.now() + timeoutMs;
+    const socket = join(this.#sockets, "agent.sock");
+    for (;;) {
+      if (!this.running) throw new Error(`the sandbox exited (${this.#proc?.exitCode ?? "killed"}) before the agent was ready: ${this.#output.trim().slice(-1_000)}`);
+      if (existsSync(socket)) {
+        // OpenCode may hold its very first request while it boots: ask again rather than wait on it.
+        const res = await this.agentFetch(readyPath, { signal: AbortSignal.timeout(1_000) }).catch(() => undefined);
+        if (res?.ok) return;
+      }
+      if (Date.now() > deadline) throw new Error(`the agent did not answer within ${timeoutMs} ms: ${this.#output.trim().slice(-1_000)}`);
+      await Bun.sleep(20);
+    }
+  }
+
+  agentFetch(path: string, init: RequestInit = {}): Promise<Response> {
+    return fetch(`http://sandbox${path}`, { ...init, unix: join(this.#sockets, "agent.sock") } as RequestInit);
+  }
+
+  async stop(): Promise<void> {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    this.forget();
+    const proc = this.#proc;
+    if (proc && proc.exitCode === null) {
+      proc.kill("SIGTERM");
+      const exited = await Promise.race([proc.exited.then(() => true), Bun.sleep(2_000).then(() => false)]);
+      if (!exited) proc.kill("SIGKILL");
+    }
+    this.#proxy?.stop();
+    rmSync(this.root, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,46 @@
+/**
+ * Where a run's agent executes. A provider makes sandboxes; a sandbox holds the run's workspace and runs the
+ * agent's HTTP server, which the server reaches through `agentFetch`. The server's own Inference API is the
+ * sandbox's only way out (`inferenceBaseUrl`, as seen from inside).
+ */
+export interface SandboxProvider {
+  readonly name: "local";
+  /** Whether runs can start here, and why not. */
+  availability(): { usable: boolean; reason: string | null };
+  /** A fresh, empty sandbox for the run. */
+  create(runId: string): Promise<Sandbox>;
+  /** The run's sandbox if this process still holds it (warm), else undefined. */
+  find(runId: string): Sandbox | undefined;
+  /** Stops every sandbox this process holds (shutdown). */
+  stopAll(): Promise<void>;
+}
+
+export interface AgentProcess {
+  /** The command run inside the sandbox, and its environment (nothing of the server's own is passed). */
+  command: string[];
+  env: Record<string, string>;
+}
+
+export interface Sandbox {
+  readonly id: string;
+  readonly runId: string;
+  /** The workspace as the agent sees it (absolute path inside the sandbox). */
+  readonly workspacePath: string;
+  /** The workspace on this machine, where the server brings code in and takes the diff out. */
+  readonly hostWorkspace: string;
+  /** A directory only the server can reach (the workspace's git metadata lives here, out of the agent's reach). */
+  readonly hostPrivateDir: string;
+  /** Base URL of this server's Inference API as seen from inside the sandbox. */
+  readonly inferenceBaseUrl: string;
+  /** The port the agent's HTTP server must listen on (127.0.0.1 inside the sandbox). */
+  readonly agentPort: number;
+  /** The agent binary's path inside the sandbox. */
+  readonly agentBinary: string;
+  /** Starts the agent; resolves once its HTTP server answers. */
+  start(agent: AgentProcess, readyPath: string, timeoutMs: number): Promise<void>;
+  /** A request to the agent's HTTP server (path starting with `/`). */
+  agentFetch(path: string, init?: RequestInit): Promise<Response>;
+  readonly running: boolean;
+  /** Stops the agent and releases the sandbox (the workspace files are removed). */
+  stop(): Promise<void>;
+}

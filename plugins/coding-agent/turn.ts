@@ -1,0 +1,108 @@
+import type { AppContext } from "../../src/context.ts";
+import type { JobAttempt } from "../../src/jobs/index.ts";
+import { deliverTurn } from "./deliver.ts";
+import { expireJob } from "./expire-job.ts";
+import { appendEvent } from "./events.ts";
+import { endRun, finishEnded } from "./lifecycle.ts";
+import { type RunStatus, TERMINAL_STATUSES } from "./model.ts";
+import { provisionRun } from "./provision.ts";
+import { runOpencodeTurn } from "./runtime/opencode.ts";
+import type { Sandbox } from "./sandbox/provider.ts";
+import type { CodingAgentServices } from "./services.ts";
+import { findRun, type RunRow, transition, updateRun } from "./store.ts";
+import { TurnWatch } from "./turn-watch.ts";
+import { announceRun } from "./webhooks.ts";
+import { Workspace } from "./workspace.ts";
+
+/**
+ * One turn of a run (the first prompt, or a follow-up), as a job. It never throws: every way a turn can end is an
+ * outcome of the run (IDLE, FAILED, EXPIRED, CANCELLED) with a reason, and the patch so far is always kept.
+ */
+export async function runTurn(ctx: AppContext, services: CodingAgentServices, runId: string, turn: number, attempt: JobAttempt): Promise<void> {
+  const run = await findRun(ctx, runId);
+  if (!run || run.turns >= turn) return;
+  if (TERMINAL_STATUSES.includes(run.status as RunStatus)) return finishEnded(ctx, services, run);
+  if (attempt.attempt > 1 && run.status !== "QUEUED") {
+    // The worker that ran this turn died with its process, and a local sandbox died with it.
+    await endRun(ctx, services, runId, "FAILED", `the server stopped during turn ${turn}; the turn did not finish (the patch of earlier turns is kept)`);
+    return;
+  }
+  const started = Date.now();
+  const watch = new TurnWatch(ctx, run, attempt.signal);
+  let sandbox: Sandbox | undefined;
+  let current = run;
+  try {
+    if (turn === 1) {
+      if (!(await transition(ctx, runId, ["QUEUED"], { status: "PROVISIONING" }))) return;
+      ({ sandbox, run: current } = await provisionRun(ctx, services, run));
+      const running = await transition(ctx, runId, ["PROVISIONING"], { status: "RUNNING", startedAt: new Date() });
+      if (!running) return void (await finish(ctx, services, runId, started, watch));
+      current = running;
+    } else {
+      sandbox = services.provider.find(runId);
+      if (!sandbox?.running) throw new Error("the warm sandbox is gone (the server restarted or the sandbox stopped)");
+    }
+    const prompt = turn === 1 ? current.prompt : (current.pendingPrompt ?? "");
+    await appendEvent(ctx, runId, "turn.started", { turn, prompt });
+    watch.start(started);
+    const model = ctx.models.get(current.model);
+    const outcome = await runOpencodeTurn(sandbox, current.agentSessionId!, model, prompt, (type, data) => appendEvent(ctx, runId, type, data).then(() => undefined), watch.signal);
+    current = await updateRun(ctx, runId, { summary: outcome.summary ?? current.summary });
+    if (watch.stopReason || outcome.error) {
+      await keepPatch(ctx, current, sandbox, turn);
+      if (watch.stopReason) return void (await finish(ctx, services, runId, started, watch));
+      throw new Error(outcome.error!);
+    }
+    current = await deliverTurn(ctx, current, new Workspace(sandbox), turn);
+    await idle(ctx, services, current, turn, started);
+  } catch (error) {
+    if (sandbox) await keepPatch(ctx, current, sandbox, turn);
+    if (watch.stopReason) return void (await finish(ctx, services, runId, started, watch));
+    const message = (error as Error).message || String(error);
+    await appendEvent(ctx, runId, "error", { message }).catch(() => undefined);
+    await addTime(ctx, runId, started);
+    await endRun(ctx, services, runId, "FAILED", message.slice(0, 1_000));
+  } finally {
+    watch.stop();
+  }
+}
+
+/** The patch as far as the turn got (a failed delivery must not lose it). */
+async function keepPatch(ctx: AppContext, run: RunRow, sandbox: Sandbox, turn: number) {
+  try {
+    const { patch, diffstat } = await new Workspace(sandbox).patch();
+    if (patch !== run.patch) {
+      await updateRun(ctx, run.id, { patch, diffstat });
+      await appendEvent(ctx, run.id, "patch", { turn, diffstat, patchUrl: `${ctx.config.publicUrl}/api/v1/coding-agent/runs/${run.id}/patch` });
+    }
+  } catch (error) {
+    ctx.log.warn({ err: error, runId: run.id }, "coding agent: could not take the patch out of the workspace");
+  }
+}
+
+async function addTime(ctx: AppContext, runId: string, started: number) {
+  const run = await findRun(ctx, runId);
+  if (run) await updateRun(ctx, runId, { sandboxMs: run.sandboxMs + (Date.now() - started) });
+}
+
+/** A turn stopped from outside (cancel, a limit, shutdown): count its time, then end the run accordingly. */
+async function finish(ctx: AppContext, services: CodingAgentServices, runId: string, started: number, watch: TurnWatch) {
+  await addTime(ctx, runId, started);
+  const run = await findRun(ctx, runId);
+  if (!run) return;
+  if (TERMINAL_STATUSES.includes(run.status as RunStatus)) return finishEnded(ctx, services, run);
+  const reason = watch.stopReason ?? { status: "FAILED" as const, reason: "the turn was interrupted" };
+  await endRun(ctx, services, runId, reason.status, reason.reason);
+}
+
+/** The turn is done: the sandbox stays warm for follow-ups until the idle TTL. */
+async function idle(ctx: AppContext, services: CodingAgentServices, run: RunRow, turn: number, started: number) {
+  const ttlMs = ctx.config.file.codingAgent.idleTtlSeconds * 1_000;
+  const idleUntil = new Date(Date.now() + ttlMs);
+  const latest = (await findRun(ctx, run.id))!;
+  const idled = await transition(ctx, run.id, ["RUNNING"], { status: "IDLE", turns: turn, pendingPrompt: null, idleUntil, sandboxMs: latest.sandboxMs + (Date.now() - started) });
+  if (!idled) return void (await finishEnded(ctx, services, (await findRun(ctx, run.id))!));
+  await appendEvent(ctx, run.id, "turn.completed", { turn, summary: idled.summary });
+  await announceRun(ctx, idled);
+  await ctx.jobs.enqueue(expireJob, { runId: run.id, turn }, { runAt: idleUntil, dedupeKey: `coding-agent-expire:${run.id}:${turn}` });
+}

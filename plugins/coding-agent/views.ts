@@ -1,0 +1,68 @@
+import { and, desc, eq, lt, type SQL, sum } from "drizzle-orm";
+import type { AppContext, ServiceContext } from "../../src/context.ts";
+import { toCredits } from "../../src/credits/index.ts";
+import type { ListRunsQuery, RunStatus, RunView } from "./model.ts";
+import type { RunRow } from "./store.ts";
+
+/** Micro-credits the run has cost so far: sandbox time (settled, or as it stands) plus every model call it made. */
+export async function creditsUsedMicro(ctx: AppContext, run: RunRow): Promise<number> {
+  const u = ctx.tables.inferenceUsage;
+  const tokens = run.runKeyId ? Number((await ctx.db.select({ total: sum(u.cost) }).from(u).where(eq(u.keyId, run.runKeyId)))[0]?.total ?? 0) : 0;
+  return tokens + (run.sandboxCost ?? sandboxCostMicro(ctx, run.sandboxMs));
+}
+
+/** Sandbox time at the configured price, rounded up to whole micro-credits. */
+export function sandboxCostMicro(ctx: AppContext, ms: number): number {
+  return Math.ceil((ms / 60_000) * ctx.config.file.codingAgent.sandboxPricePerMinute * 1_000_000);
+}
+
+export async function runView(ctx: AppContext, run: RunRow): Promise<RunView> {
+  const base = `${ctx.config.publicUrl}/api/v1/coding-agent/runs/${run.id}`;
+  const iso = (d: Date | null) => d?.toISOString() ?? null;
+  return {
+    id: run.id,
+    object: "coding_agent.run",
+    status: run.status as RunStatus,
+    model: run.model,
+    billing: run.billing as RunView["billing"],
+    provider: run.provider,
+    repository: run.repository,
+    ref: run.ref,
+    baseSha: run.baseSha,
+    turns: run.turns,
+    summary: run.summary,
+    diffstat: run.diffstat ?? null,
+    patchUrl: run.patch !== null ? `${base}/patch` : null,
+    branch: run.commitSha ? run.branchName : null,
+    commitSha: run.commitSha,
+    pullRequestUrl: run.pullRequestUrl,
+    pullRequestNumber: run.pullRequestNumber,
+    creditsUsed: toCredits(await creditsUsedMicro(ctx, run)),
+    limits: run.limits,
+    failureReason: run.failureReason,
+    metadata: run.metadata ?? null,
+    urls: { run: base, stream: `${base}/stream`, patch: `${base}/patch`, messages: `${base}/messages` },
+    createdAt: run.createdAt.toISOString(),
+    updatedAt: run.updatedAt.toISOString(),
+    startedAt: iso(run.startedAt),
+    idleUntil: iso(run.idleUntil),
+    completedAt: iso(run.completedAt),
+  };
+}
+
+/** The caller's runs, newest first; `nextCursor` is the id to continue after. */
+export async function listRuns(ctx: ServiceContext, query: ListRunsQuery): Promise<{ runs: RunView[]; nextCursor: string | null }> {
+  const t = ctx.tables.codingAgentRuns;
+  const where: SQL[] = [eq(t.userId, ctx.principal.userId)];
+  if (query.status) where.push(eq(t.status, query.status));
+  if (query.repository) where.push(eq(t.repository, query.repository));
+  if (query.cursor) where.push(lt(t.id, query.cursor));
+  const rows = await ctx.db
+    .select()
+    .from(t)
+    .where(and(...where))
+    .orderBy(desc(t.id))
+    .limit(query.limit + 1);
+  const page = rows.slice(0, query.limit);
+  return { runs: await Promise.all(page.map((row) => runView(ctx, row))), nextCursor: rows.length > query.limit ? page[page.length - 1].id : null };
+}
