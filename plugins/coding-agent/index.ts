@@ -13,7 +13,7 @@ import { turnJob } from "./turn-job.ts";
  * branches and draft pull requests. Its jobs are registered here; at shutdown its sandboxes are released.
  */
 export function codingAgent(ctx: AppContext) {
-  const services: CodingAgentServices = { provider: new LocalProvider(ctx), processId: `${hostname()}:${process.pid}:${crypto.randomUUID().slice(0, 8)}` };
+  const services: CodingAgentServices = { provider: new LocalProvider(ctx), processId: `${hostname()}:${process.pid}:${crypto.randomUUID().slice(0, 8)}`, activeTurns: new Set() };
   bindServices(ctx, services);
   ctx.jobs.register(turnJob, expireJob);
   const reaper = startReaper(ctx, services);

@@ -17,7 +17,7 @@ export function startReaper(ctx: AppContext, services: CodingAgentServices) {
   let sweeping: Promise<void> | undefined;
   const sweep = async () => {
     for (const run of await held()) {
-      if (!services.provider.find(run.id)) continue;
+      if (!services.provider.find(run.id) || services.activeTurns.has(run.id)) continue;
       if (TERMINAL_STATUSES.includes(run.status as RunStatus)) await finishEnded(ctx, services, run);
       else if (run.idleUntil && run.idleUntil.getTime() < Date.now() - EVERY_MS) await endRun(ctx, services, run.id, "COMPLETED", `idle for ${ctx.config.file.codingAgent.idleTtlSeconds} s: the warm sandbox was released`);
     }

@@ -6,6 +6,8 @@ export interface CodingAgentServices {
   provider: SandboxProvider;
   /** Identifies this process as the holder of its local sandboxes. */
   processId: string;
+  /** Runs with a turn in progress in this process (the turn itself ends them; the reaper leaves them alone). */
+  activeTurns: Set<string>;
 }
 
 /** The surface's services per context (set when the plugin is mounted), so job handlers reach the sandboxes. */

@@ -29,6 +29,7 @@ export async function runTurn(ctx: AppContext, services: CodingAgentServices, ru
   }
   const started = Date.now();
   const watch = new TurnWatch(ctx, run, attempt.signal);
+  services.activeTurns.add(runId);
   let sandbox: Sandbox | undefined;
   let current = run;
   try {
@@ -64,6 +65,7 @@ export async function runTurn(ctx: AppContext, services: CodingAgentServices, ru
     await endRun(ctx, services, runId, "FAILED", message.slice(0, 1_000));
   } finally {
     watch.stop();
+    services.activeTurns.delete(runId);
   }
 }
 

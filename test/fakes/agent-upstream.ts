@@ -17,6 +17,7 @@ export type AgentStep =
 export class AgentUpstream {
   readonly fake: FakeOpenAI;
   readonly #steps: AgentStep[] = [];
+  readonly #byMarker = new Map<string, AgentStep[]>();
   /** Requests that carried tools (agent turns), in order. */
   readonly agentRequests: any[] = [];
 
@@ -29,8 +30,14 @@ export class AgentUpstream {
     return new AgentUpstream();
   }
 
+  /** Steps for whichever run asks next. */
   script(...steps: AgentStep[]) {
     this.#steps.push(...steps);
+  }
+
+  /** Steps only for the run whose prompt contains `marker` (runs in one test file then cannot take each other's). */
+  scriptFor(marker: string, ...steps: AgentStep[]) {
+    this.#byMarker.set(marker, [...(this.#byMarker.get(marker) ?? []), ...steps]);
   }
 
   get pending(): number {
@@ -40,7 +47,9 @@ export class AgentUpstream {
   #answer(body: any): FakeReply {
     if (!Array.isArray(body.tools) || body.tools.length === 0) return { content: "Agent work" };
     this.agentRequests.push(body);
-    const step = this.#steps.shift() ?? { say: "Done." };
+    const said = JSON.stringify(body.messages.filter((m: any) => m.role === "user"));
+    const marker = [...this.#byMarker.keys()].find((m) => said.includes(m));
+    const step = (marker ? this.#byMarker.get(marker)!.shift() : this.#steps.shift()) ?? { say: "Done." };
     if ("say" in step) return { content: step.say, delayMs: step.delayMs };
     if ("wait" in step && step.tool === undefined) return { content: "Still working.", delayMs: step.wait };
     const { tool, ...args } = step as Exclude<AgentStep, { say: string } | { wait: number }>;

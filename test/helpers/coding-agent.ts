@@ -73,3 +73,54 @@ export async function startCodingAgent(options: { env?: Record<string, string>; 
     },
   };
 }
+
+export interface StreamedEvent {
+  id: number;
+  event: string;
+  data: any;
+}
+
+/**
+ * Reads a run's SSE stream until `until` says so (or the stream ends), bounded by `timeoutMs`; returns the events
+ * and the comment lines (heartbeats) seen.
+ */
+export async function readStream(
+  server: TestServer,
+  key: string,
+  runId: string,
+  options: { lastEventId?: string; until?: (events: StreamedEvent[]) => boolean; timeoutMs?: number } = {},
+): Promise<{ status: number; contentType: string | null; events: StreamedEvent[]; comments: number }> {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), options.timeoutMs ?? 20_000);
+  const headers: Record<string, string> = options.lastEventId === undefined ? {} : { "last-event-id": options.lastEventId };
+  const res = await server.request(`/api/v1/coding-agent/runs/${runId}/stream`, { key, headers, signal: controller.signal });
+  const events: StreamedEvent[] = [];
+  let comments = 0;
+  try {
+    if (res.status !== 200 || !res.body) return { status: res.status, contentType: res.headers.get("content-type"), events, comments };
+    const decoder = new TextDecoder();
+    let buffer = "";
+    for await (const chunk of res.body) {
+      buffer += decoder.decode(chunk, { stream: true });
+      let end = buffer.indexOf("\n\n");
+      while (end >= 0) {
+        const block = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        end = buffer.indexOf("\n\n");
+        if (block.startsWith(":")) {
+          comments++;
+          continue;
+        }
+        const field = (name: string) => block.split("\n").find((l) => l.startsWith(`${name}: `))?.slice(name.length + 2);
+        events.push({ id: Number(field("id")), event: field("event") ?? "", data: JSON.parse(field("data") ?? "null") });
+      }
+      if (options.until?.(events)) break;
+    }
+  } catch (error) {
+    if (!controller.signal.aborted) throw error;
+  } finally {
+    clearTimeout(timer);
+    controller.abort();
+  }
+  return { status: res.status, contentType: res.headers.get("content-type"), events, comments };
+}

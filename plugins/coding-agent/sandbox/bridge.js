@@ -24,9 +24,8 @@ function forward(request, target, unix) {
 Bun.serve({ hostname: "127.0.0.1", port: inferencePort, idleTimeout: 0, fetch: (request) => forward(request, "http://critique", `${dir}/inference.sock`) });
 
 const command = JSON.parse(process.env.CRITIQUE_AGENT_COMMAND);
-const env = { ...process.env };
-delete env.BUN_BE_BUN;
-delete env.CRITIQUE_AGENT_COMMAND;
+// The agent sees none of the bridge's own settings.
+const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => name !== "BUN_BE_BUN" && !name.startsWith("CRITIQUE_")));
 const agent = Bun.spawn(command, { env, stdin: "ignore", stdout: "inherit", stderr: "inherit" });
 for (const signal of ["SIGTERM", "SIGINT"]) process.on(signal, () => agent.kill(signal));
 
