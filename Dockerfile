@@ -17,15 +17,22 @@ RUN bun run build && ./dist/critique --help >/dev/null
 
 # --- run: the binary alone (it needs glibc, which debian-slim has), as an unprivileged user
 FROM debian:bookworm-slim
+# Coding-agent runs: bubblewrap for the local sandbox, git and tar for the workspace (no network is needed at run time).
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends bubblewrap git tar ca-certificates \
+ && rm -rf /var/lib/apt/lists/*
 RUN groupadd --system --gid 10001 critique \
  && useradd --system --uid 10001 --gid critique --home-dir /data --no-create-home --shell /usr/sbin/nologin critique \
  && mkdir -p /data && chown critique:critique /data
 COPY --from=build /src/dist/critique /usr/local/bin/critique
+# The pinned OpenCode binary (from the opencode-ai package) that coding-agent runs execute inside their sandbox.
+COPY --from=build /src/node_modules/opencode-linux-x64/bin/opencode /usr/local/lib/critique/opencode
 # MIMALLOC_PURGE_DELAY=-1 is what `critique serve` would restart itself with (src/cli/allocator.ts); set here, it
 # starts once instead of twice.
 ENV HOST=0.0.0.0 \
     PORT=8080 \
     CRITIQUE_DATA_DIR=/data \
+    CRITIQUE_OPENCODE_BIN=/usr/local/lib/critique/opencode \
     MIMALLOC_PURGE_DELAY=-1
 VOLUME ["/data"]
 WORKDIR /data

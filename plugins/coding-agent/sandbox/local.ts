@@ -1,4 +1,5 @@
 import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { hostname } from "node:os";
 import { join } from "node:path";
 import type { AppContext } from "../../../src/context.ts";
 import { bwrapBinary, opencodeBinary } from "./binaries.ts";
@@ -44,8 +45,25 @@ export class LocalProvider implements SandboxProvider {
     return this.#sandboxes.get(runId);
   }
 
+  discard(runId: string, owner: string | null): void {
+    if (this.#sandboxes.has(runId) || !owner) return;
+    const [host, pid] = owner.split(":");
+    if (host !== hostname() || isAlive(Number(pid))) return;
+    rmSync(join(this.ctx.config.dataDir, "coding-agent", runId), { recursive: true, force: true });
+  }
+
   async stopAll(): Promise<void> {
     await Promise.allSettled([...this.#sandboxes.values()].map((s) => s.stop()));
+  }
+}
+
+function isAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
   }
 }
 

@@ -11,6 +11,11 @@ export interface SandboxProvider {
   create(runId: string): Promise<Sandbox>;
   /** The run's sandbox if this process still holds it (warm), else undefined. */
   find(runId: string): Sandbox | undefined;
+  /**
+   * Removes what is left of a run's sandbox whose holder is gone (a process killed mid-turn leaves its workspace
+   * behind); a sandbox still held by a live process is left alone.
+   */
+  discard(runId: string, owner: string | null): void;
   /** Stops every sandbox this process holds (shutdown). */
   stopAll(): Promise<void>;
 }
