@@ -1,6 +1,7 @@
 import type { Config } from "./config/index.ts";
 import type { DatabaseHandle, Db, Tables } from "./db/client.ts";
 import type { GitHubApp } from "./github/index.ts";
+import type { ReadinessCheck } from "./http/ops.ts";
 import type { JobScheduler } from "./jobs/scheduler.ts";
 import type { Logger } from "./log.ts";
 import type { ModelRegistry } from "./models/index.ts";
@@ -23,6 +24,8 @@ export interface AppContext {
   github: GitHubApp | undefined;
   /** This process's own HTTP base URL once it listens (`serve` only): sandboxes reach the Inference API through it. */
   selfUrl?: string;
+  /** Checks surfaces add to `GET /readyz` (the database and the job queue are always there). */
+  readiness: ReadinessCheck[];
   /** Run by `closeContext` before the database closes: connections a surface opened itself (e.g. Redis). */
   closers: (() => Promise<void>)[];
 }

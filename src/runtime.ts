@@ -27,7 +27,7 @@ export async function createContext(config: Config, log: Logger = createLogger(c
     const models = createModelRegistry(config, log);
     // Octokit weighs ~12 MB: loaded only when a GitHub App is configured.
     const github = config.env.CRITIQUE_GITHUB_APP_ID ? (await import("./github/app.ts")).createGitHubApp(config, log.child({ component: "github" })) : undefined;
-    return { config, database, db: database.db, tables: database.tables, log, secrets, jobs, models, github, closers: [] };
+    return { config, database, db: database.db, tables: database.tables, log, secrets, jobs, models, github, readiness: [], closers: [] };
   } catch (error) {
     await database.close();
     throw error;
@@ -52,7 +52,9 @@ export interface RunningServer {
 export async function startServer(config: Config = loadConfig(), log?: Logger): Promise<RunningServer> {
   const ctx = await createContext(config, log);
   const metrics = createMetrics();
-  const app = createApp(ctx, { metrics, readiness: ctx.jobs.readiness(), beforeScrape: () => refreshJobMetrics(ctx, metrics), plugins: plugins(ctx) });
+  // Surfaces first: mounting one may add readiness checks.
+  const surfaces = plugins(ctx);
+  const app = createApp(ctx, { metrics, readiness: [...ctx.jobs.readiness(), ...ctx.readiness], beforeScrape: () => refreshJobMetrics(ctx, metrics), plugins: surfaces });
   // listen(), not Bun.serve({ fetch: app.fetch }): it hands the routes to Bun's native router.
   app.listen({ port: config.port, hostname: config.host, idleTimeout: 120, reusePort: false, development: false });
   const server = app.server!;

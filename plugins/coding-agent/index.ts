@@ -15,6 +15,14 @@ import { turnJob } from "./turn-job.ts";
 export function codingAgent(ctx: AppContext) {
   const services: CodingAgentServices = { provider: new LocalProvider(ctx), processId: `${hostname()}:${process.pid}:${crypto.randomUUID().slice(0, 8)}`, activeTurns: new Set() };
   bindServices(ctx, services);
+  ctx.readiness.push({
+    name: `sandbox:${services.provider.name}`,
+    informational: true,
+    check: async () => {
+      const { usable, reason } = services.provider.availability();
+      if (!usable) throw new Error(reason ?? "unusable");
+    },
+  });
   ctx.jobs.register(turnJob, expireJob);
   const reaper = startReaper(ctx, services);
   ctx.closers.push(async () => {

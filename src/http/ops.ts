@@ -5,6 +5,8 @@ import type { Metrics } from "../ops/metrics.ts";
 export interface ReadinessCheck {
   name: string;
   check(): Promise<void>;
+  /** Reported, but does not make the server "not ready" (an optional capability, e.g. a sandbox provider). */
+  informational?: boolean;
 }
 
 /** /healthz: the process answers. /readyz: its dependencies answer. /metrics: Prometheus text. */
@@ -16,12 +18,12 @@ export const opsRoutes = (ctx: AppContext, metrics: Metrics, checks: ReadinessCh
       async ({ set }) => {
         const results: Record<string, string> = {};
         let ready = true;
-        for (const { name, check } of [{ name: "database", check: () => ctx.database.ping() }, ...checks]) {
+        for (const { name, check, informational } of [{ name: "database", check: () => ctx.database.ping() }, ...checks]) {
           try {
             await withTimeout(check(), 2_000);
             results[name] = "ok";
           } catch (error) {
-            ready = false;
+            if (!informational) ready = false;
             results[name] = `error: ${(error as Error).message}`;
           }
         }
