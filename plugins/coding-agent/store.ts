@@ -20,14 +20,14 @@ export async function ownRun(ctx: ServiceContext, id: string): Promise<RunRow> {
 }
 
 /** Moves a run on only from the given statuses (a late writer cannot resurrect a cancelled run). */
-export async function transition(ctx: AppContext, id: string, from: RunStatus[], patch: Partial<RunRow>): Promise<RunRow | undefined> {
+export async function transition(ctx: AppContext, id: string, from: RunStatus[], patch: Partial<RunRow>, eventData: Record<string, unknown> = {}): Promise<RunRow | undefined> {
   const t = ctx.tables.codingAgentRuns;
   const [row] = await ctx.db
     .update(t)
     .set({ ...patch, updatedAt: new Date() })
     .where(and(eq(t.id, id), inArray(t.status, from)))
     .returning();
-  if (row && patch.status) await appendEvent(ctx, id, "status", { status: row.status, ...(row.failureReason && patch.failureReason ? { reason: row.failureReason } : {}) });
+  if (row && patch.status) await appendEvent(ctx, id, "status", { status: row.status, ...(row.failureReason && patch.failureReason ? { reason: row.failureReason } : {}), ...eventData });
   return row;
 }
 

@@ -36,7 +36,8 @@ export async function runTurn(ctx: AppContext, services: CodingAgentServices, ru
     if (turn === 1) {
       if (!(await transition(ctx, runId, ["QUEUED"], { status: "PROVISIONING" }))) return;
       ({ sandbox, run: current } = await provisionRun(ctx, services, run));
-      const running = await transition(ctx, runId, ["PROVISIONING"], { status: "RUNNING", startedAt: new Date() });
+      const timings = sandbox.startTimings && { sandboxReadyMs: Math.round(sandbox.startTimings.sandboxMs), agentReadyMs: Math.round(sandbox.startTimings.agentMs) };
+      const running = await transition(ctx, runId, ["PROVISIONING"], { status: "RUNNING", startedAt: new Date() }, { provisioningMs: Date.now() - started, ...timings });
       if (!running) return void (await finish(ctx, services, runId, started, watch));
       current = running;
     } else {

@@ -14,11 +14,9 @@ export interface TurnOutcome {
   error: string | null;
 }
 
-const READY_TIMEOUT_MS = 30_000;
-
 /** Starts OpenCode's server in the sandbox and opens a session for the run. */
 export async function startOpencode(sandbox: Sandbox, model: ModelConfig, runKey: string, title: string): Promise<string> {
-  await sandbox.start(opencodeProcess(sandbox, model, runKey), "/session", READY_TIMEOUT_MS);
+  await sandbox.start(opencodeProcess(sandbox, model, runKey), "/session");
   const res = await sandbox.agentFetch("/session", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ title }) });
   if (!res.ok) throw new Error(`OpenCode could not open a session (${res.status}): ${(await res.text()).slice(0, 300)}`);
   return ((await res.json()) as { id: string }).id;

@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
-import { hostname } from "node:os";
+import { availableParallelism, hostname } from "node:os";
 import { join } from "node:path";
+import pLimit, { type LimitFunction } from "p-limit";
 import type { AppContext } from "../../../src/context.ts";
 import { bwrapBinary, opencodeBinary } from "./binaries.ts";
 import bridgeSource from "./bridge.js" with { type: "text" };
@@ -19,8 +20,13 @@ const PORTS = { inference: 4010, agent: 4096 };
 export class LocalProvider implements SandboxProvider {
   readonly name = "local" as const;
   readonly #sandboxes = new Map<string, LocalSandbox>();
+  /** Agent starts waiting for a CPU: booting OpenCode takes seconds of CPU, and twenty at once would starve each other. */
+  readonly #starts: LimitFunction;
 
-  constructor(private readonly ctx: AppContext) {}
+  constructor(private readonly ctx: AppContext) {
+    const configured = ctx.config.file.codingAgent.local.concurrentStarts;
+    this.#starts = pLimit(configured || availableParallelism());
+  }
 
   availability() {
     const config = this.ctx.config;
@@ -36,7 +42,7 @@ export class LocalProvider implements SandboxProvider {
     rmSync(root, { recursive: true, force: true });
     const isolated = Boolean(bwrapBinary(this.ctx.config));
     const ports = isolated ? PORTS : { inference: await freeLoopbackPort(), agent: await freeLoopbackPort() };
-    const sandbox = new LocalSandbox(this.ctx, runId, root, isolated, ports, () => this.#sandboxes.delete(runId));
+    const sandbox = new LocalSandbox(this.ctx, runId, root, isolated, ports, this.#starts, () => this.#sandboxes.delete(runId));
     this.#sandboxes.set(runId, sandbox);
     return sandbox;
   }
@@ -80,6 +86,7 @@ class LocalSandbox implements Sandbox {
   #proxy: { stop(): void } | undefined;
   #stopped = false;
   #output = "";
+  startTimings: { sandboxMs: number; agentMs: number } | undefined;
 
   constructor(
     private readonly ctx: AppContext,
@@ -87,6 +94,7 @@ class LocalSandbox implements Sandbox {
     private readonly root: string,
     private readonly isolated: boolean,
     private readonly ports: { inference: number; agent: number },
+    private readonly startSlot: LimitFunction,
     private readonly forget: () => void,
   ) {
     this.id = `local-${runId}`;
@@ -104,7 +112,12 @@ class LocalSandbox implements Sandbox {
     return this.#proc !== undefined && this.#proc.exitCode === null && !this.#stopped;
   }
 
-  async start(agent: AgentProcess, readyPath: string, timeoutMs: number): Promise<void> {
+  start(agent: AgentProcess, readyPath: string): Promise<void> {
+    return this.startSlot(() => this.#start(agent, readyPath, this.ctx.config.file.codingAgent.local.startTimeoutSeconds * 1_000));
+  }
+
+  async #start(agent: AgentProcess, readyPath: string, timeoutMs: number): Promise<void> {
+    if (this.#stopped) throw new Error("the sandbox was stopped before its agent started");
     const bridgeScript = join(this.root, "bridge.js");
     writeFileSync(bridgeScript, bridgeSource);
     this.#proxy = inferenceProxy(this.ctx, join(this.#sockets, "inference.sock"));
@@ -124,10 +137,12 @@ class LocalSandbox implements Sandbox {
     const layout: LocalLayout = { workspace: this.hostWorkspace, home: join(this.root, "home"), sockets: this.#sockets, bridgeScript, runtime: process.execPath, agentBinary: opencodeBinary(this.ctx.config)! };
     const bridge = this.isolated ? [`${INSIDE.tools}/runtime`, `${INSIDE.tools}/bridge.js`] : [process.execPath, bridgeScript];
     const argv = this.isolated ? bwrapCommand(bwrapBinary(this.ctx.config)!, layout, this.ctx.config.file.codingAgent.local, bridge, env) : bridge;
+    const spawned = performance.now();
     this.#proc = Bun.spawn(argv, { cwd: this.hostWorkspace, env: this.isolated ? {} : env, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
     void this.#collect(this.#proc.stdout as ReadableStream<Uint8Array>);
     void this.#collect(this.#proc.stderr as ReadableStream<Uint8Array>);
-    await this.#waitReady(readyPath, timeoutMs);
+    const sandboxMs = await this.#waitReady(readyPath, timeoutMs, spawned);
+    this.startTimings = { sandboxMs, agentMs: performance.now() - spawned };
   }
 
   async #collect(stream: ReadableStream<Uint8Array>) {
@@ -135,18 +150,21 @@ class LocalSandbox implements Sandbox {
     for await (const chunk of stream) this.#output = (this.#output + decoder.decode(chunk)).slice(-8_000);
   }
 
-  async #waitReady(readyPath: string, timeoutMs: number) {
+  /** Resolves when the agent answers, with the milliseconds until the sandbox's bridge was up. */
+  async #waitReady(readyPath: string, timeoutMs: number, spawned: number): Promise<number> {
     const deadline = Date.now() + timeoutMs;
     const socket = join(this.#sockets, "agent.sock");
+    let sandboxMs: number | undefined;
     for (;;) {
       if (!this.running) throw new Error(`the sandbox exited (${this.#proc?.exitCode ?? "killed"}) before the agent was ready: ${this.#output.trim().slice(-1_000)}`);
       if (existsSync(socket)) {
+        sandboxMs ??= performance.now() - spawned;
         // OpenCode may hold its very first request while it boots: ask again rather than wait on it.
         const res = await this.agentFetch(readyPath, { signal: AbortSignal.timeout(1_000) }).catch(() => undefined);
-        if (res?.ok) return;
+        if (res?.ok) return sandboxMs;
       }
       if (Date.now() > deadline) throw new Error(`the agent did not answer within ${timeoutMs} ms: ${this.#output.trim().slice(-1_000)}`);
-      await Bun.sleep(20);
+      await Bun.sleep(sandboxMs === undefined ? 2 : 20);
     }
   }
 

@@ -41,11 +41,13 @@ export interface Sandbox {
   readonly agentPort: number;
   /** The agent binary's path inside the sandbox. */
   readonly agentBinary: string;
-  /** Starts the agent; resolves once its HTTP server answers. */
-  start(agent: AgentProcess, readyPath: string, timeoutMs: number): Promise<void>;
+  /** Starts the agent; resolves once its HTTP server answers `readyPath` (the provider bounds how long that may take). */
+  start(agent: AgentProcess, readyPath: string): Promise<void>;
   /** A request to the agent's HTTP server (path starting with `/`). */
   agentFetch(path: string, init?: RequestInit): Promise<Response>;
   readonly running: boolean;
+  /** How long `start` took: until the sandbox itself was up (its bridge answered), and until the agent answered. */
+  readonly startTimings: { sandboxMs: number; agentMs: number } | undefined;
   /** Stops the agent and releases the sandbox (the workspace files are removed). */
   stop(): Promise<void>;
 }
