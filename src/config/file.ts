@@ -92,12 +92,14 @@ const codingAgentSchema = z.strictObject({
       /** Largest file the agent may write, in MiB. */
       fileSizeMb: z.number().int().min(1).default(256),
       processes: z.number().int().min(16).default(512),
+      /** Memory of everything in one sandbox (OpenCode itself takes a few hundred MiB), as a cgroup limit. */
+      memoryMb: z.number().int().min(256).default(4_096),
       /** Agents starting at once (booting OpenCode is CPU-bound; more at once only makes each slower). 0: one per CPU. */
       concurrentStarts: z.number().int().min(0).max(256).default(0),
       /** How long an agent may take to answer once its start has begun. */
       startTimeoutSeconds: z.number().int().min(5).max(600).default(120),
     })
-    .default({ cpuSeconds: 1_800, fileSizeMb: 256, processes: 512, concurrentStarts: 0, startTimeoutSeconds: 120 }),
+    .default({ cpuSeconds: 1_800, fileSizeMb: 256, processes: 512, memoryMb: 4_096, concurrentStarts: 0, startTimeoutSeconds: 120 }),
 });
 
 export const configFileSchema = z.strictObject({

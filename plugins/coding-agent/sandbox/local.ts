@@ -4,6 +4,7 @@ import { join } from "node:path";
 import pLimit, { type LimitFunction } from "p-limit";
 import type { AppContext } from "../../../src/context.ts";
 import { bwrapBinary, opencodeBinary } from "./binaries.ts";
+import { createSandboxCgroup, type SandboxCgroup } from "./cgroup.ts";
 import bridgeSource from "./bridge.js" with { type: "text" };
 import { bwrapCommand, INSIDE, type LocalLayout } from "./local-command.ts";
 import { freeLoopbackPort, inferenceProxy } from "./local-sockets.ts";
@@ -63,6 +64,13 @@ export class LocalProvider implements SandboxProvider {
   }
 }
 
+const warned = new Set<string>();
+function warnOnce(ctx: AppContext, message: string) {
+  if (warned.has(message)) return;
+  warned.add(message);
+  ctx.log.warn(message);
+}
+
 function isAlive(pid: number): boolean {
   if (pid === process.pid) return true;
   try {
@@ -86,6 +94,7 @@ class LocalSandbox implements Sandbox {
   #proxy: { stop(): void } | undefined;
   #stopped = false;
   #output = "";
+  #cgroup: SandboxCgroup | undefined;
   startTimings: { sandboxMs: number; agentMs: number } | undefined;
 
   constructor(
@@ -136,7 +145,17 @@ class LocalSandbox implements Sandbox {
     };
     const layout: LocalLayout = { workspace: this.hostWorkspace, home: join(this.root, "home"), sockets: this.#sockets, bridgeScript, runtime: process.execPath, agentBinary: opencodeBinary(this.ctx.config)! };
     const bridge = this.isolated ? [`${INSIDE.tools}/runtime`, `${INSIDE.tools}/bridge.js`] : [process.execPath, bridgeScript];
-    const argv = this.isolated ? bwrapCommand(bwrapBinary(this.ctx.config)!, layout, this.ctx.config.file.codingAgent.local, bridge, env) : bridge;
+    const limits = this.ctx.config.file.codingAgent.local;
+    let argv = this.isolated ? bwrapCommand(bwrapBinary(this.ctx.config)!, layout, limits, bridge, env) : bridge;
+    if (this.isolated) {
+      const { cgroup, problem } = createSandboxCgroup(this.runId, limits.memoryMb, limits.processes);
+      if (problem) warnOnce(this.ctx, `coding agent: sandboxes run without a memory limit: ${problem}`);
+      if (cgroup) {
+        this.#cgroup = cgroup;
+        // The shell joins the cgroup before it becomes the sandbox, so nothing the sandbox starts escapes the limit.
+        argv = ["/bin/sh", "-c", 'for f in $1; do echo $$ > "$f"; done; shift; exec "$@"', "sh", cgroup.procsFiles.join(" "), ...argv];
+      }
+    }
     const spawned = performance.now();
     this.#proc = Bun.spawn(argv, { cwd: this.hostWorkspace, env: this.isolated ? {} : env, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
     void this.#collect(this.#proc.stdout as ReadableStream<Uint8Array>);
@@ -183,6 +202,7 @@ class LocalSandbox implements Sandbox {
       if (!exited) proc.kill("SIGKILL");
     }
     this.#proxy?.stop();
+    await this.#cgroup?.remove();
     rmSync(this.root, { recursive: true, force: true });
   }
 }
