@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, sql } from "drizzle-orm";
+import { and, asc, eq, gt, lte, sql } from "drizzle-orm";
 import type { AppContext } from "../../src/context.ts";
 
 /**
@@ -72,4 +72,15 @@ export async function eventsAfter(ctx: AppContext, runId: string, afterSeq: numb
     .orderBy(asc(e.seq))
     .limit(limit);
   return rows.map((row) => ({ seq: row.seq, type: row.type as RunEventType, data: row.data, createdAt: row.createdAt }));
+}
+
+/** Whether the run's `end` event is at or before `seq`. */
+export async function endedBy(ctx: AppContext, runId: string, seq: number): Promise<boolean> {
+  const { codingAgentEvents: e } = ctx.tables;
+  const [row] = await ctx.db
+    .select({ seq: e.seq })
+    .from(e)
+    .where(and(eq(e.runId, runId), eq(e.type, "end"), lte(e.seq, seq)))
+    .limit(1);
+  return Boolean(row);
 }

@@ -15,9 +15,10 @@ import { announceRun } from "./webhooks.ts";
 export async function endRun(ctx: AppContext, services: CodingAgentServices, runId: string, status: Exclude<RunStatus, "QUEUED" | "PROVISIONING" | "RUNNING" | "IDLE">, reason: string): Promise<RunRow | undefined> {
   const from = (["QUEUED", "PROVISIONING", "RUNNING", "IDLE"] as RunStatus[]);
   const ended = await transition(ctx, runId, from, { status, failureReason: reason, completedAt: new Date(), idleUntil: null, pendingPrompt: null });
-  if (!ended) return undefined;
-  await finishEnded(ctx, services, ended);
-  return findRun(ctx, runId);
+  // Already ended by someone else (a cancel that raced this ending): make sure that ending is finished too.
+  const run = ended ?? (await findRun(ctx, runId));
+  if (run) await finishEnded(ctx, services, run);
+  return ended ? findRun(ctx, runId) : undefined;
 }
 
 /**

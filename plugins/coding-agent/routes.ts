@@ -47,7 +47,7 @@ export const codingAgentRoutes = (ctx: AppContext, services: CodingAgentServices
       {
         scopes: write,
         body: createRunBody,
-        response: { 202: runResponse, 401: error, 402: error, 403: error, 404: error, 422: error, 503: error },
+        response: { 202: runResponse, 400: error, 401: error, 402: error, 403: error, 404: error, 422: error, 503: error },
         detail: {
           tags,
           summary: "Start a coding-agent run: prompt in, patch (and optionally a branch and draft PR) out",
@@ -97,7 +97,7 @@ export const codingAgentRoutes = (ctx: AppContext, services: CodingAgentServices
         scopes: write,
         params: runParams,
         body: followUpBody,
-        response: { 202: runResponse, 401: error, 403: error, 404: error, 409: error, 422: error },
+        response: { 202: runResponse, 400: error, 401: error, 403: error, 404: error, 409: error, 422: error },
         detail: { tags, summary: "A follow-up prompt on the same run and the same warm sandbox (409 unless the run is IDLE)" },
       },
     )
@@ -107,7 +107,7 @@ export const codingAgentRoutes = (ctx: AppContext, services: CodingAgentServices
       {
         scopes: write,
         params: runParams,
-        response: { 200: runResponse, 401: error, 403: error, 404: error, 409: error },
+        response: { 200: runResponse, 400: error, 401: error, 403: error, 404: error, 409: error },
         detail: { tags, summary: "Cancel a run (the turn in progress stops; the patch so far is kept)" },
       },
     )

@@ -1,5 +1,5 @@
 import type { AppContext } from "../../src/context.ts";
-import { eventsAfter, onRunEvent, type RunEvent } from "./events.ts";
+import { endedBy, eventsAfter, onRunEvent, type RunEvent } from "./events.ts";
 
 /** How often a stream looks for events written by other processes (its own process's wake it at once). */
 const POLL_MS = 250;
@@ -29,11 +29,16 @@ export function runEventStream(ctx: AppContext, runId: string, lastEventId: numb
     });
   const format = (event: RunEvent) => `id: ${event.seq}\nevent: ${event.type}\ndata: ${JSON.stringify({ seq: event.seq, type: event.type, at: event.createdAt.toISOString(), ...event.data })}\n\n`;
 
+  // `end` is a run's last event: a client resuming at or after it has nothing more to wait for.
+  let resumeChecked = lastEventId === 0;
+
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
       let silentSince = Date.now();
       try {
-        while (!signal.aborted) {
+        const resumedAfterEnd = !resumeChecked && (await endedBy(ctx, runId, lastEventId));
+        resumeChecked = true;
+        while (!signal.aborted && !resumedAfterEnd) {
           const events = await eventsAfter(ctx, runId, after);
           if (events.length) {
             controller.enqueue(encoder.encode(events.map(format).join("")));

@@ -27,16 +27,23 @@ export async function runTurn(ctx: AppContext, services: CodingAgentServices, ru
     await endRun(ctx, services, runId, "FAILED", `the server stopped during turn ${turn}; the turn did not finish (the patch of earlier turns is kept)`);
     return;
   }
-  const started = Date.now();
+  // When sandbox time starts to count (moved past any wait for a start slot below).
+  let started = Date.now();
   const watch = new TurnWatch(ctx, run, attempt.signal);
   services.activeTurns.add(runId);
   let sandbox: Sandbox | undefined;
   let current = run;
   try {
     if (turn === 1) {
-      if (!(await transition(ctx, runId, ["QUEUED"], { status: "PROVISIONING" }))) return;
+      if (!(await transition(ctx, runId, ["QUEUED"], { status: "PROVISIONING" }))) {
+        // Cancelled between the read above and now: the cancel left finishing the run to this turn.
+        const latest = await findRun(ctx, runId);
+        if (latest) await finishEnded(ctx, services, latest);
+        return;
+      }
       ({ sandbox, run: current } = await provisionRun(ctx, services, run));
-      const timings = sandbox.startTimings && { sandboxReadyMs: Math.round(sandbox.startTimings.sandboxMs), agentReadyMs: Math.round(sandbox.startTimings.agentMs) };
+      const timings = sandbox.startTimings && { queuedMs: Math.round(sandbox.startTimings.queuedMs), sandboxReadyMs: Math.round(sandbox.startTimings.sandboxMs), agentReadyMs: Math.round(sandbox.startTimings.agentMs) };
+      started += sandbox.startTimings?.queuedMs ?? 0;
       const running = await transition(ctx, runId, ["PROVISIONING"], { status: "RUNNING", startedAt: new Date() }, { provisioningMs: Date.now() - started, ...timings });
       if (!running) return void (await finish(ctx, services, runId, started, watch));
       current = running;

@@ -95,6 +95,30 @@ describe("cancel", () => {
   }, 45_000);
 });
 
+describe("cancel at once", () => {
+  test("runs cancelled right after they were created (QUEUED or provisioning) still end: end event, hold settled, key revoked", async () => {
+    const { key } = await funded(100);
+    const ids: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      const { body } = await h.createRun(key, { prompt: `Cancel me ${i}` });
+      if (i % 2) await Bun.sleep(150);
+      expect((await h.server.request(`/api/v1/coding-agent/runs/${body.run.id}/cancel`, { method: "POST", key })).status).toBe(200);
+      ids.push(body.run.id);
+    }
+    for (const id of ids) {
+      const { events } = await readStream(h.server, key, id, { until: (e) => e.some((x) => x.event === "end") });
+      expect(events.at(-1)).toMatchObject({ event: "end", data: { status: "CANCELLED" } });
+      expect((await reservationOf(id))!.status).toBe("settled");
+      const [run] = await ctx().db.select().from(ctx().tables.codingAgentRuns).where(eq(ctx().tables.codingAgentRuns.id, id));
+      const [runKey] = await ctx().db.select().from(ctx().tables.apiKeys).where(eq(ctx().tables.apiKeys.id, run.runKeyId!));
+      expect(runKey.revokedAt).not.toBeNull();
+      // Resuming at the end has nothing to wait for: the stream closes at once.
+      const resumed = await readStream(h.server, key, id, { lastEventId: String(events.at(-1)!.id), timeoutMs: 3_000 });
+      expect(resumed).toMatchObject({ status: 200, events: [], comments: 0 });
+    }
+  }, 60_000);
+});
+
 describe("billing: openrouter (BYOK)", () => {
   test("model calls go upstream with the user's own key and are recorded, not charged; only sandbox time is", async () => {
     const { key, userId } = await funded(100);

@@ -95,7 +95,7 @@ class LocalSandbox implements Sandbox {
   #stopped = false;
   #output = "";
   #cgroup: SandboxCgroup | undefined;
-  startTimings: { sandboxMs: number; agentMs: number } | undefined;
+  startTimings: { queuedMs: number; sandboxMs: number; agentMs: number } | undefined;
 
   constructor(
     private readonly ctx: AppContext,
@@ -122,10 +122,11 @@ class LocalSandbox implements Sandbox {
   }
 
   start(agent: AgentProcess, readyPath: string): Promise<void> {
-    return this.startSlot(() => this.#start(agent, readyPath, this.ctx.config.file.codingAgent.local.startTimeoutSeconds * 1_000));
+    const asked = performance.now();
+    return this.startSlot(() => this.#start(agent, readyPath, this.ctx.config.file.codingAgent.local.startTimeoutSeconds * 1_000, performance.now() - asked));
   }
 
-  async #start(agent: AgentProcess, readyPath: string, timeoutMs: number): Promise<void> {
+  async #start(agent: AgentProcess, readyPath: string, timeoutMs: number, queuedMs: number): Promise<void> {
     if (this.#stopped) throw new Error("the sandbox was stopped before its agent started");
     const bridgeScript = join(this.root, "bridge.js");
     writeFileSync(bridgeScript, bridgeSource);
@@ -161,7 +162,7 @@ class LocalSandbox implements Sandbox {
     void this.#collect(this.#proc.stdout as ReadableStream<Uint8Array>);
     void this.#collect(this.#proc.stderr as ReadableStream<Uint8Array>);
     const sandboxMs = await this.#waitReady(readyPath, timeoutMs, spawned);
-    this.startTimings = { sandboxMs, agentMs: performance.now() - spawned };
+    this.startTimings = { queuedMs, sandboxMs, agentMs: performance.now() - spawned };
   }
 
   async #collect(stream: ReadableStream<Uint8Array>) {

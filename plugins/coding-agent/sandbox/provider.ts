@@ -46,8 +46,11 @@ export interface Sandbox {
   /** A request to the agent's HTTP server (path starting with `/`). */
   agentFetch(path: string, init?: RequestInit): Promise<Response>;
   readonly running: boolean;
-  /** How long `start` took: until the sandbox itself was up (its bridge answered), and until the agent answered. */
-  readonly startTimings: { sandboxMs: number; agentMs: number } | undefined;
+  /**
+   * How long `start` took: waiting for a start slot (not charged), then until the sandbox itself was up (its
+   * bridge answered), and until the agent answered.
+   */
+  readonly startTimings: { queuedMs: number; sandboxMs: number; agentMs: number } | undefined;
   /** Stops the agent and releases the sandbox (the workspace files are removed). */
   stop(): Promise<void>;
 }
