@@ -60,7 +60,7 @@ export async function runTurn(ctx: AppContext, services: CodingAgentServices, ru
     if (watch.stopReason || outcome.error) {
       await keepPatch(ctx, current, sandbox, turn);
       if (watch.stopReason) return void (await finish(ctx, services, runId, started, watch));
-      throw new Error(outcome.error!);
+      throw new AgentReportedError(outcome.error!);
     }
     current = await deliverTurn(ctx, current, new Workspace(sandbox), turn);
     await idle(ctx, services, current, turn, started);
@@ -68,7 +68,7 @@ export async function runTurn(ctx: AppContext, services: CodingAgentServices, ru
     if (sandbox) await keepPatch(ctx, current, sandbox, turn);
     if (watch.stopReason) return void (await finish(ctx, services, runId, started, watch));
     const message = (error as Error).message || String(error);
-    await appendEvent(ctx, runId, "error", { message }).catch(() => undefined);
+    if (!(error instanceof AgentReportedError)) await appendEvent(ctx, runId, "error", { message }).catch(() => undefined);
     await addTime(ctx, runId, started);
     await endRun(ctx, services, runId, "FAILED", message.slice(0, 1_000));
   } finally {
@@ -76,6 +76,9 @@ export async function runTurn(ctx: AppContext, services: CodingAgentServices, ru
     services.activeTurns.delete(runId);
   }
 }
+
+/** A failure the agent itself reported: its `error` event is already in the stream. */
+class AgentReportedError extends Error {}
 
 /** The patch as far as the turn got (a failed delivery must not lose it). */
 async function keepPatch(ctx: AppContext, run: RunRow, sandbox: Sandbox, turn: number) {

@@ -22,6 +22,9 @@ export interface Diffstat {
   deletions: number;
 }
 
+/** A patch is stored on the run and served whole: beyond this it is refused rather than stored. */
+const MAX_PATCH_BYTES = 20 * 1024 * 1024;
+
 const SAFE_CONFIG = ["-c", "core.hooksPath=/dev/null", "-c", "core.fsmonitor=false", "-c", "core.autocrlf=false", "-c", "core.quotePath=false", "-c", "commit.gpgSign=false"];
 
 export class Workspace {
@@ -59,7 +62,9 @@ export class Workspace {
 
   async patch(): Promise<{ patch: string; diffstat: Diffstat }> {
     await this.#stage();
-    const patch = (await this.#git(["diff", "--cached", "--binary", "--no-color", "--no-ext-diff", "HEAD"])).toString("utf8");
+    const bytes = await this.#git(["diff", "--cached", "--binary", "--no-color", "--no-ext-diff", "HEAD"]);
+    if (bytes.byteLength > MAX_PATCH_BYTES) throw new Error(`the patch is ${(bytes.byteLength / 1024 / 1024).toFixed(1)} MiB, over the ${MAX_PATCH_BYTES / 1024 / 1024} MiB a run may produce`);
+    const patch = bytes.toString("utf8");
     const numstat = (await this.#git(["diff", "--cached", "--numstat", "--no-renames", "HEAD"])).toString("utf8");
     const diffstat = { files: 0, additions: 0, deletions: 0 };
     for (const line of numstat.split("\n").filter(Boolean)) {

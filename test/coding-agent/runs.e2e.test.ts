@@ -163,3 +163,16 @@ describe("a run without a repository", () => {
     expect(output).not.toContain(h.server.backends.dataDir);
   }, 60_000);
 });
+
+describe("a model that refuses", () => {
+  test("the agent's error ends the run FAILED with that reason, reported once in the stream", async () => {
+    h.upstream.fake.fail({ status: 400, message: "This model refuses the request." }, 3);
+    const { body } = await h.createRun(key, { prompt: "Anything" });
+    const run = await h.waitStatus(key, body.run.id, ["FAILED", "IDLE"], 30_000);
+    expect(run.status).toBe("FAILED");
+    expect(run.failureReason).toContain("This model refuses the request.");
+    const { events } = await readStream(h.server, key, run.id, { until: (e) => e.some((x) => x.event === "end") });
+    expect(events.filter((e) => e.event === "error")).toHaveLength(1);
+    expect(events.at(-1)).toMatchObject({ event: "end", data: { status: "FAILED" } });
+  }, 45_000);
+});

@@ -63,6 +63,8 @@ export async function runOpencodeTurn(sandbox: Sandbox, sessionId: string, model
   }
 }
 
+const MAX_EVENTS_PER_TURN = 5_000;
+
 /** Turns OpenCode's bus events for one session into run events, each once. */
 class Relay {
   summary: string | null = null;
@@ -110,6 +112,9 @@ class Relay {
   async #once(key: string, type: RunEventType, data: Record<string, unknown>) {
     if (this.#emitted.has(key)) return;
     this.#emitted.add(key);
+    // Every event is a row: an agent looping on tool calls must not fill the database. The turn goes on.
+    if (this.#emitted.size > MAX_EVENTS_PER_TURN) return;
+    if (this.#emitted.size === MAX_EVENTS_PER_TURN) return void (await this.emit("error", { message: `more than ${MAX_EVENTS_PER_TURN} events in this turn: the rest are not recorded` }));
     await this.emit(type, data);
   }
 
