@@ -4,6 +4,8 @@ import { credentialRoutes } from "./credential-routes.ts";
 import { expireJob } from "./expire-job.ts";
 import { startReaper } from "./reaper.ts";
 import { codingAgentRoutes } from "./routes.ts";
+import { E2BProvider } from "./sandbox/e2b.ts";
+import { e2bClient } from "./sandbox/e2b-client.ts";
 import { LocalProvider } from "./sandbox/local.ts";
 import { bindServices, type CodingAgentServices } from "./services.ts";
 import { turnJob } from "./turn-job.ts";
@@ -13,7 +15,9 @@ import { turnJob } from "./turn-job.ts";
  * branches and draft pull requests. Its jobs are registered here; at shutdown its sandboxes are released.
  */
 export function codingAgent(ctx: AppContext) {
-  const services: CodingAgentServices = { provider: new LocalProvider(ctx), processId: `${hostname()}:${process.pid}:${crypto.randomUUID().slice(0, 8)}`, activeTurns: new Set() };
+  const settings = ctx.config.file.codingAgent;
+  const provider = settings.provider === "e2b" ? new E2BProvider(ctx, () => e2bClient(ctx.config.env)) : new LocalProvider(ctx);
+  const services: CodingAgentServices = { provider, processId: `${hostname()}:${process.pid}:${crypto.randomUUID().slice(0, 8)}`, activeTurns: new Set() };
   bindServices(ctx, services);
   ctx.readiness.push({
     name: `sandbox:${services.provider.name}`,

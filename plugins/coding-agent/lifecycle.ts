@@ -28,7 +28,7 @@ export async function endRun(ctx: AppContext, services: CodingAgentServices, run
 export async function finishEnded(ctx: AppContext, services: CodingAgentServices, run: RunRow): Promise<void> {
   if (!TERMINAL_STATUSES.includes(run.status as RunStatus)) return;
   await services.provider.find(run.id)?.stop();
-  services.provider.discard(run.id, run.sandboxOwner);
+  await services.provider.discard(run.id, run.sandboxOwner, run.sandboxId);
   const cost = await settleRun(ctx, run);
   const t = ctx.tables.codingAgentRuns;
   const [settled] = await ctx.db

@@ -32,7 +32,10 @@ export function startReaper(ctx: AppContext, services: CodingAgentServices) {
     stop: () => clearInterval(timer),
     async releaseAll(reason: string) {
       await sweeping;
-      for (const run of await held().catch(() => [])) if (run.status === "IDLE") await endRun(ctx, services, run.id, "COMPLETED", reason).catch(() => undefined);
+      // Local sandboxes die with this process; remote ones stay for whichever process the run's next request reaches.
+      if (services.provider.name === "local") {
+        for (const run of await held().catch(() => [])) if (run.status === "IDLE") await endRun(ctx, services, run.id, "COMPLETED", reason).catch(() => undefined);
+      }
       await services.provider.stopAll();
     },
   };

@@ -1,6 +1,7 @@
 import type { AppContext } from "../../src/context.ts";
 import { MICRO_PER_CREDIT } from "../../src/credits/index.ts";
 import type { RunStatus } from "./model.ts";
+import { LeaveAgentRunning } from "./runtime/opencode.ts";
 import { findRun, type RunRow } from "./store.ts";
 import { creditsUsedMicro } from "./views.ts";
 
@@ -9,6 +10,8 @@ const CHECK_MS = 250;
 export interface StopReason {
   status: Extract<RunStatus, "FAILED" | "EXPIRED" | "CANCELLED">;
   reason: string;
+  /** The server is shutting down and the sandbox outlives it: leave the run as it is for the next process. */
+  handover?: boolean;
 }
 
 /**
@@ -24,8 +27,9 @@ export class TurnWatch {
     private readonly ctx: AppContext,
     private readonly run: RunRow,
     jobSignal: AbortSignal,
+    sandboxOutlivesServer: boolean,
   ) {
-    jobSignal.addEventListener("abort", () => this.#stop({ status: "FAILED", reason: "the server shut down during the turn" }), { once: true });
+    jobSignal.addEventListener("abort", () => this.#stop({ status: "FAILED", reason: "the server shut down during the turn", handover: sandboxOutlivesServer }), { once: true });
   }
 
   get signal(): AbortSignal {
@@ -51,7 +55,7 @@ export class TurnWatch {
   #stop(reason: StopReason) {
     if (this.stopReason) return;
     this.stopReason = reason;
-    this.#controller.abort(new Error(reason.reason));
+    this.#controller.abort(reason.handover ? new LeaveAgentRunning(reason.reason) : new Error(reason.reason));
   }
 
   stop() {

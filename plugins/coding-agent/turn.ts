@@ -6,7 +6,7 @@ import { appendEvent } from "./events.ts";
 import { endRun, finishEnded } from "./lifecycle.ts";
 import { type RunStatus, TERMINAL_STATUSES } from "./model.ts";
 import { provisionRun } from "./provision.ts";
-import { runOpencodeTurn } from "./runtime/opencode.ts";
+import { awaitOpencodeIdle, runOpencodeTurn } from "./runtime/opencode.ts";
 import type { Sandbox } from "./sandbox/provider.ts";
 import type { CodingAgentServices } from "./services.ts";
 import { findRun, type RunRow, transition, updateRun } from "./store.ts";
@@ -23,13 +23,14 @@ export async function runTurn(ctx: AppContext, services: CodingAgentServices, ru
   if (!run || run.turns >= turn) return;
   if (TERMINAL_STATUSES.includes(run.status as RunStatus)) return finishEnded(ctx, services, run);
   if (attempt.attempt > 1 && run.status !== "QUEUED") {
-    // The worker that ran this turn died with its process, and a local sandbox died with it.
+    // The worker that ran this turn died with its process. A remote sandbox may have carried on: pick the turn up.
+    if (await resumeTurn(ctx, services, run, turn, attempt)) return;
     await endRun(ctx, services, runId, "FAILED", `the server stopped during turn ${turn}; the turn did not finish (the patch of earlier turns is kept)`);
     return;
   }
   // When sandbox time starts to count (moved past any wait for a start slot below).
   let started = Date.now();
-  const watch = new TurnWatch(ctx, run, attempt.signal);
+  const watch = new TurnWatch(ctx, run, attempt.signal, Boolean(services.provider.reattach));
   services.activeTurns.add(runId);
   let sandbox: Sandbox | undefined;
   let current = run;
@@ -48,7 +49,7 @@ export async function runTurn(ctx: AppContext, services: CodingAgentServices, ru
       if (!running) return void (await finish(ctx, services, runId, started, watch));
       current = running;
     } else {
-      sandbox = services.provider.find(runId);
+      sandbox = services.provider.find(runId) ?? (current.sandboxId ? await services.provider.reattach?.(runId, current.sandboxId) : undefined);
       if (!sandbox?.running) throw new Error("the warm sandbox is gone (the server restarted or the sandbox stopped)");
     }
     const prompt = turn === 1 ? current.prompt : (current.pendingPrompt ?? "");
@@ -56,6 +57,7 @@ export async function runTurn(ctx: AppContext, services: CodingAgentServices, ru
     watch.start(started);
     const model = ctx.models.get(current.model);
     const outcome = await runOpencodeTurn(sandbox, current.agentSessionId!, model, prompt, (type, data) => appendEvent(ctx, runId, type, data).then(() => undefined), watch.signal);
+    if (watch.stopReason?.handover) return;
     current = await updateRun(ctx, runId, { summary: outcome.summary ?? current.summary });
     if (watch.stopReason || outcome.error) {
       await keepPatch(ctx, current, sandbox, turn);
@@ -65,6 +67,7 @@ export async function runTurn(ctx: AppContext, services: CodingAgentServices, ru
     current = await deliverTurn(ctx, current, new Workspace(sandbox), turn);
     await idle(ctx, services, current, turn, started);
   } catch (error) {
+    if (watch.stopReason?.handover) return;
     if (sandbox) await keepPatch(ctx, current, sandbox, turn);
     if (watch.stopReason) return void (await finish(ctx, services, runId, started, watch));
     const message = (error as Error).message || String(error);
@@ -75,6 +78,38 @@ export async function runTurn(ctx: AppContext, services: CodingAgentServices, ru
     watch.stop();
     services.activeTurns.delete(runId);
   }
+}
+
+/**
+ * A turn whose server died, on a sandbox that outlived it (E2B): reconnect by id, wait for the agent to finish,
+ * then deliver as usual. False when there is nothing to resume (a local sandbox died with its process).
+ */
+async function resumeTurn(ctx: AppContext, services: CodingAgentServices, run: RunRow, turn: number, attempt: JobAttempt): Promise<boolean> {
+  if (run.status !== "RUNNING" || !run.sandboxId || !run.agentSessionId || !services.provider.reattach) return false;
+  const sandbox = await services.provider.reattach(run.id, run.sandboxId);
+  if (!sandbox) return false;
+  const started = Date.now();
+  const watch = new TurnWatch(ctx, run, attempt.signal, true);
+  services.activeTurns.add(run.id);
+  try {
+    await appendEvent(ctx, run.id, "status", { status: "RUNNING", resumed: true, reason: `reconnected to sandbox ${run.sandboxId} after a server restart` });
+    watch.start(started);
+    const outcome = await awaitOpencodeIdle(sandbox, run.agentSessionId, (type, data) => appendEvent(ctx, run.id, type, data).then(() => undefined), watch.signal);
+    if (watch.stopReason?.handover) return true;
+    if (watch.stopReason) await finish(ctx, services, run.id, started, watch);
+    else if (outcome.error) await endRun(ctx, services, run.id, "FAILED", outcome.error);
+    else {
+      const current = await deliverTurn(ctx, await updateRun(ctx, run.id, { summary: outcome.summary ?? run.summary }), new Workspace(sandbox), turn);
+      await idle(ctx, services, current, turn, started);
+    }
+  } catch (error) {
+    if (watch.stopReason?.handover) return true;
+    await endRun(ctx, services, run.id, "FAILED", `could not resume turn ${turn} after a server restart: ${(error as Error).message}`.slice(0, 1_000));
+  } finally {
+    watch.stop();
+    services.activeTurns.delete(run.id);
+  }
+  return true;
 }
 
 /** A failure the agent itself reported: its `error` event is already in the stream. */
@@ -100,6 +135,8 @@ async function addTime(ctx: AppContext, runId: string, started: number) {
 
 /** A turn stopped from outside (cancel, a limit, shutdown): count its time, then end the run accordingly. */
 async function finish(ctx: AppContext, services: CodingAgentServices, runId: string, started: number, watch: TurnWatch) {
+  // Shutting down with a sandbox that lives on: the job goes back to the queue and the next process resumes the turn.
+  if (watch.stopReason?.handover) return;
   await addTime(ctx, runId, started);
   const run = await findRun(ctx, runId);
   if (!run) return;

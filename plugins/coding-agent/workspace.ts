@@ -1,10 +1,9 @@
-import { join } from "node:path";
-import type { Sandbox } from "./sandbox/provider.ts";
+import type { Sandbox, WorkspaceControl } from "./sandbox/provider.ts";
 
 /**
- * The workspace's history, kept by the server: a git repository whose metadata lives in the sandbox's private
- * directory (the agent cannot read or plant hooks or config there) and whose work tree is the workspace. Its
- * first commit is the base; the patch is always "everything since the base".
+ * The workspace's history, kept by the server: a git repository whose metadata lives in the control's private
+ * directory (out of the agent's reach on local sandboxes) and whose work tree is the workspace. Its first commit
+ * is the base; the patch is always "everything since the base".
  */
 export interface ChangedFile {
   path: string;
@@ -28,46 +27,40 @@ const MAX_PATCH_BYTES = 20 * 1024 * 1024;
 const SAFE_CONFIG = ["-c", "core.hooksPath=/dev/null", "-c", "core.fsmonitor=false", "-c", "core.autocrlf=false", "-c", "core.quotePath=false", "-c", "commit.gpgSign=false"];
 
 export class Workspace {
-  readonly #gitDir: string;
+  readonly #control: WorkspaceControl;
 
-  constructor(private readonly sandbox: Sandbox) {
-    this.#gitDir = join(sandbox.hostPrivateDir, "git");
+  constructor(sandbox: Sandbox) {
+    this.#control = sandbox.control;
   }
 
-  async #git(args: string[], options: { input?: Uint8Array; env?: Record<string, string> } = {}): Promise<Buffer> {
-    const proc = Bun.spawn(["git", ...SAFE_CONFIG, `--git-dir=${this.#gitDir}`, `--work-tree=${this.sandbox.hostWorkspace}`, ...args], {
-      cwd: this.sandbox.hostWorkspace,
-      env: { PATH: "/usr/bin:/bin:/usr/local/bin", HOME: this.sandbox.hostPrivateDir, GIT_CONFIG_NOSYSTEM: "1", GIT_TERMINAL_PROMPT: "0", LANG: "C", ...options.env },
-      stdin: options.input ?? "ignore",
-      stdout: "pipe",
-      stderr: "pipe",
-    });
-    const [out, err, code] = await Promise.all([new Response(proc.stdout).arrayBuffer(), new Response(proc.stderr).text(), proc.exited]);
-    if (code !== 0) throw new Error(`git ${args[0]} failed (${code}): ${err.trim().slice(0, 500)}`);
-    return Buffer.from(out);
+  #git(args: string[], env: Record<string, string> = {}): Promise<string> {
+    const { workspaceDir, privateDir } = this.#control;
+    return this.#control.exec(["git", ...SAFE_CONFIG, `--git-dir=${privateDir}/git`, `--work-tree=${workspaceDir}`, ...args], { HOME: privateDir, GIT_CONFIG_NOSYSTEM: "1", GIT_TERMINAL_PROMPT: "0", ...env });
   }
 
   /** Brings the code in (a GitHub tarball: one top-level folder, stripped) and records it as the base. */
   async init(tarball?: Uint8Array): Promise<void> {
-    if (tarball) await extract(tarball, this.sandbox.hostWorkspace);
+    const { workspaceDir, privateDir } = this.#control;
+    await this.#control.exec(["mkdir", "-p", workspaceDir, privateDir]);
+    if (tarball) {
+      await this.#control.writeFile(`${privateDir}/source.tar.gz`, tarball);
+      await this.#control.exec(["tar", "-xzf", `${privateDir}/source.tar.gz`, "--strip-components=1", "--no-same-owner", "--no-same-permissions", "-C", workspaceDir]).catch((error) => {
+        throw new Error(`the repository archive could not be extracted: ${(error as Error).message}`);
+      });
+      await this.#control.exec(["rm", "-f", `${privateDir}/source.tar.gz`]);
+    }
     await this.#git(["init", "-q", "-b", "base"]);
     await this.#git(["add", "-A"]);
     await this.#git(["-c", "user.name=critique", "-c", "user.email=critique@localhost", "commit", "-q", "--allow-empty", "--no-verify", "-m", "base"]);
   }
 
-  /** Stages the work tree as it is now: the diff, its stat and its files are all relative to the base. */
-  async #stage(): Promise<void> {
-    await this.#git(["add", "-A"]);
-  }
-
   async patch(): Promise<{ patch: string; diffstat: Diffstat }> {
-    await this.#stage();
-    const bytes = await this.#git(["diff", "--cached", "--binary", "--no-color", "--no-ext-diff", "HEAD"]);
-    if (bytes.byteLength > MAX_PATCH_BYTES) throw new Error(`the patch is ${(bytes.byteLength / 1024 / 1024).toFixed(1)} MiB, over the ${MAX_PATCH_BYTES / 1024 / 1024} MiB a run may produce`);
-    const patch = bytes.toString("utf8");
-    const numstat = (await this.#git(["diff", "--cached", "--numstat", "--no-renames", "HEAD"])).toString("utf8");
+    await this.#git(["add", "-A"]);
+    const patch = await this.#git(["diff", "--cached", "--binary", "--no-color", "--no-ext-diff", "HEAD"]);
+    const bytes = Buffer.byteLength(patch);
+    if (bytes > MAX_PATCH_BYTES) throw new Error(`the patch is ${(bytes / 1024 / 1024).toFixed(1)} MiB, over the ${MAX_PATCH_BYTES / 1024 / 1024} MiB a run may produce`);
     const diffstat = { files: 0, additions: 0, deletions: 0 };
-    for (const line of numstat.split("\n").filter(Boolean)) {
+    for (const line of (await this.#git(["diff", "--cached", "--numstat", "--no-renames", "HEAD"])).split("\n").filter(Boolean)) {
       const [added, deleted] = line.split("\t");
       diffstat.files++;
       diffstat.additions += Number(added) || 0;
@@ -79,10 +72,12 @@ export class Workspace {
   /** Whether the patch applies to the base as it was fetched (a clean index at the base, nothing else). */
   async appliesToBase(patch: string): Promise<{ ok: boolean; problem: string | null }> {
     if (!patch) return { ok: true, problem: null };
-    const env = { GIT_INDEX_FILE: join(this.sandbox.hostPrivateDir, "check.index") };
-    await this.#git(["read-tree", "HEAD"], { env });
+    const { privateDir } = this.#control;
+    const env = { GIT_INDEX_FILE: `${privateDir}/check.index` };
+    await this.#control.writeFile(`${privateDir}/check.patch`, Buffer.from(patch));
+    await this.#git(["read-tree", "HEAD"], env);
     try {
-      await this.#git(["apply", "--cached", "--check", "-"], { env, input: Buffer.from(patch) });
+      await this.#git(["apply", "--cached", "--check", `${privateDir}/check.patch`], env);
       return { ok: true, problem: null };
     } catch (error) {
       return { ok: false, problem: (error as Error).message };
@@ -91,8 +86,8 @@ export class Workspace {
 
   /** Every file that differs from the base, with its new content and mode. */
   async changedFiles(): Promise<ChangedFile[]> {
-    await this.#stage();
-    const raw = (await this.#git(["diff", "--cached", "--name-status", "--no-renames", "-z", "HEAD"])).toString("utf8").split("\0").filter(Boolean);
+    await this.#git(["add", "-A"]);
+    const raw = (await this.#git(["diff", "--cached", "--name-status", "--no-renames", "-z", "HEAD"])).split("\0").filter(Boolean);
     const files: ChangedFile[] = [];
     for (let i = 0; i + 1 < raw.length; i += 2) {
       const status = raw[i][0] as ChangedFile["status"];
@@ -101,16 +96,12 @@ export class Workspace {
         files.push({ path, status, mode: null, content: null });
         continue;
       }
-      const [meta] = (await this.#git(["ls-files", "-s", "-z", "--", path])).toString("utf8").split("\0");
+      const [meta] = (await this.#git(["ls-files", "-s", "-z", "--", path])).split("\0");
       const [mode, sha] = meta.split(" ");
-      files.push({ path, status, mode, content: await this.#git(["cat-file", "blob", sha]) });
+      // A link's content is its target (text); anything else is read as bytes, so binary files survive.
+      const content = mode === "120000" ? Buffer.from(await this.#git(["cat-file", "blob", sha])) : await this.#control.readFile(`${this.#control.workspaceDir}/${path}`);
+      files.push({ path, status, mode, content });
     }
     return files;
   }
-}
-
-async function extract(tarball: Uint8Array, into: string): Promise<void> {
-  const proc = Bun.spawn(["tar", "-xzf", "-", "--strip-components=1", "--no-same-owner", "--no-same-permissions", "-C", into], { stdin: tarball, stdout: "ignore", stderr: "pipe" });
-  const [err, code] = await Promise.all([new Response(proc.stderr).text(), proc.exited]);
-  if (code !== 0) throw new Error(`the repository archive could not be extracted: ${err.trim().slice(0, 300)}`);
 }

@@ -65,6 +65,10 @@ export const envSchema = z
      * server's user with its files and network. Only for a throwaway machine.
      */
     CRITIQUE_SANDBOX_UNSANDBOXED: z.enum(["0", "1", "true", "false"]).optional().transform((v) => v === "1" || v === "true"),
+    /** E2B sandboxes (codingAgent.provider: e2b): the key, and for self-hosted E2B its domain or API URL. */
+    E2B_API_KEY: optionalString,
+    E2B_DOMAIN: optionalString,
+    E2B_API_URL: url("E2B_API_URL"),
     /** Read by the allocator itself when the process starts (see src/cli/allocator.ts); here only to be logged. */
     MIMALLOC_PURGE_DELAY: optionalString,
   })

@@ -65,8 +65,8 @@ const inferenceSchema = z.strictObject({
 }).refine((s) => s.creditBlockMaxCalls >= s.creditBlockCalls, { message: "creditBlockMaxCalls must be at least creditBlockCalls", path: ["creditBlockMaxCalls"] });
 
 const codingAgentSchema = z.strictObject({
-  /** Where runs execute: `local` (bubblewrap on this machine). */
-  provider: z.enum(["local"], { error: "must be local (the e2b provider is not available yet)" }).default("local"),
+  /** Where runs execute: `local` (bubblewrap on this machine) or `e2b` (E2B cloud, or a self-hosted E2B). */
+  provider: z.enum(["local", "e2b"], { error: "must be local or e2b" }).default("local"),
   /** The model a run uses when the request names none (default: the first of `models`). */
   defaultModel: z.string().min(1).optional(),
   /** Models runs may use (ids from `models`); default: every configured model. */
@@ -100,6 +100,23 @@ const codingAgentSchema = z.strictObject({
       startTimeoutSeconds: z.number().int().min(5).max(600).default(120),
     })
     .default({ cpuSeconds: 1_800, fileSizeMb: 256, processes: 512, memoryMb: 4_096, concurrentStarts: 0, startTimeoutSeconds: 120 }),
+  /** The E2B provider (key and API location come from E2B_API_KEY, E2B_DOMAIN / E2B_API_URL). */
+  e2b: z
+    .strictObject({
+      /** A template with `git`, `tar` and OpenCode installed (see the README). */
+      template: z.string().min(1).default("critique-opencode"),
+      /** OpenCode's path inside the template. */
+      opencodePath: z.string().min(1).default("opencode"),
+      workspaceDir: z.string().startsWith("/").default("/home/user/workspace"),
+      /** The port OpenCode's server listens on inside the sandbox. */
+      agentPort: z.number().int().min(1).max(65535).default(4096),
+      /** The URL sandboxes reach this server's Inference API at (default: CRITIQUE_PUBLIC_URL). */
+      serverUrl: z.url().optional(),
+      /** What happens to a warm sandbox at the idle TTL: killed, or paused (kept, resumable, by E2B's rules). */
+      onIdle: z.enum(["kill", "pause"]).default("kill"),
+      startTimeoutSeconds: z.number().int().min(5).max(600).default(120),
+    })
+    .default({ template: "critique-opencode", opencodePath: "opencode", workspaceDir: "/home/user/workspace", agentPort: 4096, onIdle: "kill", startTimeoutSeconds: 120 }),
 });
 
 export const configFileSchema = z.strictObject({

@@ -26,6 +26,7 @@ export interface Config {
 export function loadConfig(source: Record<string, string | undefined> = process.env): Config {
   const env = parseEnv(source);
   const file = loadConfigFile(env, source);
+  if (file.codingAgent.provider === "e2b" && !env.E2B_API_KEY) throw new ConfigError("E2B_API_KEY: is required when codingAgent.provider is e2b (CRITIQUE_CONFIG)");
   const dataDir = resolve(env.CRITIQUE_DATA_DIR);
   return {
     env,

@@ -6,14 +6,14 @@ import { type CodingAgentHarness, readStream, startCodingAgent } from "../helper
 const cgroups = existsSync("/sys/fs/cgroup/memory/memory.limit_in_bytes") || existsSync("/sys/fs/cgroup/cgroup.controllers");
 let h: CodingAgentHarness;
 beforeAll(async () => {
-  h = await startCodingAgent({ codingAgent: { local: { memoryMb: 1_024 } } });
+  h = await startCodingAgent({ codingAgent: { local: { memoryMb: 2_048 } } });
 });
 afterAll(() => h.stop());
 
 test.skipIf(!cgroups)("a command allocating past memoryMb is killed inside the sandbox; the agent reports it and the run goes IDLE", async () => {
   const key = await h.server.key(["read:builder", "write:builder"]);
-  // `tail` keeps the whole (newline-free) line in memory: 1.5 GB against a 1 GiB cap.
-  h.upstream.script({ tool: "bash", command: 'head -c 1500000000 /dev/zero | tail > /dev/null; echo "exit=$?"' }, { say: "It ran out of memory." });
+  // `tail` keeps the whole (newline-free) line in memory: 3.5 GB against a 2 GiB cap, so it (not OpenCode, a few hundred MB) is the process the kernel picks.
+  h.upstream.script({ tool: "bash", command: 'head -c 3500000000 /dev/zero | tail > /dev/null; echo "exit=$?"' }, { say: "It ran out of memory." });
   const { body } = await h.createRun(key, { prompt: "Use memory" });
   const run = await h.waitStatus(key, body.run.id, ["IDLE", "FAILED"], 60_000);
   expect(run.status).toBe("IDLE");

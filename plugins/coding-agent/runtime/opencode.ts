@@ -14,6 +14,9 @@ export interface TurnOutcome {
   error: string | null;
 }
 
+/** Abort reason for "stop following this turn, but let the agent finish it" (a server handing a turn over). */
+export class LeaveAgentRunning extends Error {}
+
 /** Starts OpenCode's server in the sandbox and opens a session for the run. */
 export async function startOpencode(sandbox: Sandbox, model: ModelConfig, runKey: string, title: string): Promise<string> {
   await sandbox.start(opencodeProcess(sandbox, model, runKey), "/session");
@@ -53,7 +56,7 @@ export async function runOpencodeTurn(sandbox: Sandbox, sessionId: string, model
     return { summary: relay.summary, error: relay.error };
   } catch (error) {
     if (signal.aborted) {
-      await sandbox.agentFetch(`/session/${sessionId}/abort`, { method: "POST" }).catch(() => undefined);
+      if (!(signal.reason instanceof LeaveAgentRunning)) await sandbox.agentFetch(`/session/${sessionId}/abort`, { method: "POST" }).catch(() => undefined);
       return { summary: relay.summary, error: null };
     }
     throw error;
@@ -64,6 +67,40 @@ export async function runOpencodeTurn(sandbox: Sandbox, sessionId: string, model
 }
 
 const MAX_EVENTS_PER_TURN = 5_000;
+
+/**
+ * After this server lost a turn midway (it restarted) but the sandbox kept running: follow the session until it
+ * is idle (at once when it already is), relaying what still happens, and return the agent's last text.
+ */
+export async function awaitOpencodeIdle(sandbox: Sandbox, sessionId: string, emit: TurnEventSink, signal: AbortSignal): Promise<TurnOutcome> {
+  const events = new AbortController();
+  signal.addEventListener("abort", () => events.abort(), { once: true });
+  const relay = new Relay(sessionId, emit);
+  try {
+    const res = await sandbox.agentFetch("/event", { signal: events.signal, headers: { accept: "text/event-stream" } });
+    if (!res.ok || !res.body) throw new Error(`OpenCode's event stream answered ${res.status}`);
+    const stream = sseJson(res.body)[Symbol.asyncIterator]();
+    await stream.next();
+    const statuses = (await (await sandbox.agentFetch("/session/status")).json()) as Record<string, { type?: string }>;
+    if (statuses[sessionId]?.type === "busy") {
+      relay.sawBusy();
+      for (;;) {
+        const { value, done } = await stream.next();
+        if (done) throw new Error("OpenCode's event stream ended before the turn finished");
+        if (await relay.handle(value)) break;
+      }
+    }
+    return { summary: relay.summary ?? (await lastAssistantText(sandbox, sessionId)), error: relay.error };
+  } finally {
+    events.abort();
+  }
+}
+
+async function lastAssistantText(sandbox: Sandbox, sessionId: string): Promise<string | null> {
+  const messages = (await (await sandbox.agentFetch(`/session/${sessionId}/message`)).json()) as { info?: { role?: string }; parts?: { type?: string; text?: string }[] }[];
+  const last = messages.filter((m) => m.info?.role === "assistant").at(-1);
+  return last?.parts?.filter((p) => p.type === "text" && p.text).at(-1)?.text ?? null;
+}
 
 /** Turns OpenCode's bus events for one session into run events, each once. */
 class Relay {
@@ -77,6 +114,11 @@ class Relay {
     private readonly sessionId: string,
     private readonly emit: TurnEventSink,
   ) {}
+
+  /** The session was already busy when we started listening. */
+  sawBusy() {
+    this.#busy = true;
+  }
 
   /** Returns true when the turn is over. */
   async handle(event: any): Promise<boolean> {

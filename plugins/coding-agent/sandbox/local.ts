@@ -8,7 +8,8 @@ import { createSandboxCgroup, type SandboxCgroup } from "./cgroup.ts";
 import bridgeSource from "./bridge.js" with { type: "text" };
 import { bwrapCommand, INSIDE, type LocalLayout } from "./local-command.ts";
 import { freeLoopbackPort, inferenceProxy } from "./local-sockets.ts";
-import type { AgentProcess, Sandbox, SandboxProvider } from "./provider.ts";
+import { hostControl } from "./host-control.ts";
+import type { AgentProcess, Sandbox, SandboxProvider, WorkspaceControl } from "./provider.ts";
 
 /** Inside a sandbox the loopback is its own, so fixed ports do; unsandboxed agents share the host's and get free ones. */
 const PORTS = { inference: 4010, agent: 4096 };
@@ -52,7 +53,7 @@ export class LocalProvider implements SandboxProvider {
     return this.#sandboxes.get(runId);
   }
 
-  discard(runId: string, owner: string | null): void {
+  async discard(runId: string, owner: string | null): Promise<void> {
     if (this.#sandboxes.has(runId) || !owner) return;
     const [host, pid] = owner.split(":");
     if (host !== hostname() || isAlive(Number(pid))) return;
@@ -83,8 +84,7 @@ function isAlive(pid: number): boolean {
 
 class LocalSandbox implements Sandbox {
   readonly id: string;
-  readonly hostWorkspace: string;
-  readonly hostPrivateDir: string;
+  readonly control: WorkspaceControl;
   readonly workspacePath: string;
   readonly inferenceBaseUrl: string;
   readonly agentBinary: string;
@@ -108,11 +108,11 @@ class LocalSandbox implements Sandbox {
   ) {
     this.id = `local-${runId}`;
     this.agentPort = ports.agent;
-    this.hostWorkspace = join(root, "workspace");
-    this.hostPrivateDir = join(root, "private");
+    const workspace = join(root, "workspace");
+    this.control = hostControl(workspace, join(root, "private"));
     this.#sockets = join(root, "sockets");
-    for (const dir of [this.hostWorkspace, this.hostPrivateDir, this.#sockets, join(root, "home")]) mkdirSync(dir, { recursive: true, mode: 0o700 });
-    this.workspacePath = this.isolated ? INSIDE.workspace : this.hostWorkspace;
+    for (const dir of [workspace, this.control.privateDir, this.#sockets, join(root, "home")]) mkdirSync(dir, { recursive: true, mode: 0o700 });
+    this.workspacePath = this.isolated ? INSIDE.workspace : workspace;
     this.agentBinary = this.isolated ? `${INSIDE.tools}/opencode` : opencodeBinary(ctx.config)!;
     this.inferenceBaseUrl = `http://127.0.0.1:${this.ports.inference}/api/v1`;
   }
@@ -144,7 +144,7 @@ class LocalSandbox implements Sandbox {
       CRITIQUE_AGENT_COMMAND: JSON.stringify(agent.command),
       ...agent.env,
     };
-    const layout: LocalLayout = { workspace: this.hostWorkspace, home: join(this.root, "home"), sockets: this.#sockets, bridgeScript, runtime: process.execPath, agentBinary: opencodeBinary(this.ctx.config)! };
+    const layout: LocalLayout = { workspace: this.control.workspaceDir, home: join(this.root, "home"), sockets: this.#sockets, bridgeScript, runtime: process.execPath, agentBinary: opencodeBinary(this.ctx.config)! };
     const bridge = this.isolated ? [`${INSIDE.tools}/runtime`, `${INSIDE.tools}/bridge.js`] : [process.execPath, bridgeScript];
     const limits = this.ctx.config.file.codingAgent.local;
     let argv = this.isolated ? bwrapCommand(bwrapBinary(this.ctx.config)!, layout, limits, bridge, env) : bridge;
@@ -158,7 +158,7 @@ class LocalSandbox implements Sandbox {
       }
     }
     const spawned = performance.now();
-    this.#proc = Bun.spawn(argv, { cwd: this.hostWorkspace, env: this.isolated ? {} : env, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+    this.#proc = Bun.spawn(argv, { cwd: this.control.workspaceDir, env: this.isolated ? {} : env, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
     void this.#collect(this.#proc.stdout as ReadableStream<Uint8Array>);
     void this.#collect(this.#proc.stderr as ReadableStream<Uint8Array>);
     const sandboxMs = await this.#waitReady(readyPath, timeoutMs, spawned);
