@@ -1,4 +1,4 @@
-import { and, eq, inArray } from "drizzle-orm";
+import { and, inArray } from "drizzle-orm";
 import type { AppContext } from "../../src/context.ts";
 import { endRun, finishEnded } from "./lifecycle.ts";
 import { type RunStatus, TERMINAL_STATUSES } from "./model.ts";
@@ -7,13 +7,16 @@ import type { CodingAgentServices } from "./services.ts";
 const EVERY_MS = 2_000;
 
 /**
- * Keeps this process's local sandboxes in step with their rows: a run ended elsewhere (cancelled through another
+ * Keeps the sandboxes this process holds in step with their rows: a run ended elsewhere (cancelled through another
  * process) has its sandbox stopped here; a run idle past its TTL is completed even if its expiry job was lost.
- * At shutdown, idle runs held here are completed (their sandboxes cannot outlive the process).
+ * At shutdown, idle runs with local sandboxes are completed (those cannot outlive the process).
  */
 export function startReaper(ctx: AppContext, services: CodingAgentServices) {
   const t = ctx.tables.codingAgentRuns;
-  const held = () => ctx.db.select().from(t).where(and(eq(t.sandboxOwner, services.processId), inArray(t.status, ["IDLE", ...TERMINAL_STATUSES])));
+  const held = async () => {
+    const ids = services.provider.heldRunIds();
+    return ids.length ? ctx.db.select().from(t).where(and(inArray(t.id, ids), inArray(t.status, ["IDLE", ...TERMINAL_STATUSES]))) : [];
+  };
   let sweeping: Promise<void> | undefined;
   const sweep = async () => {
     for (const run of await held()) {

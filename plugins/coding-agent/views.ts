@@ -11,9 +11,15 @@ export async function creditsUsedMicro(ctx: AppContext, run: RunRow): Promise<nu
   return tokens + (run.sandboxCost ?? sandboxCostMicro(ctx, run.sandboxMs));
 }
 
+/** Credits per minute of sandbox time on the configured provider. */
+export function sandboxPricePerMinute(ctx: AppContext): number {
+  const { sandboxPricePerMinute: price, provider } = ctx.config.file.codingAgent;
+  return typeof price === "number" ? price : price[provider];
+}
+
 /** Sandbox time at the configured price, rounded up to whole micro-credits. */
 export function sandboxCostMicro(ctx: AppContext, ms: number): number {
-  return Math.ceil((ms / 60_000) * ctx.config.file.codingAgent.sandboxPricePerMinute * 1_000_000);
+  return Math.ceil((ms / 60_000) * sandboxPricePerMinute(ctx) * 1_000_000);
 }
 
 export async function runView(ctx: AppContext, run: RunRow): Promise<RunView> {

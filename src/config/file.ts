@@ -76,7 +76,10 @@ const codingAgentSchema = z.strictObject({
   /** A run's event stream sends an SSE comment after this much silence, so proxies keep it open. */
   heartbeatSeconds: z.number().min(0.1).max(300).default(15),
   /** Credits per minute of sandbox time (turns only; warm idle time is free). */
-  sandboxPricePerMinute: z.number().min(0).default(0.01),
+  /** One price for every provider, or one per provider (e.g. `{ local: 0.005, e2b: 0.05 }`). */
+  sandboxPricePerMinute: z
+    .union([z.number().min(0), z.strictObject({ local: z.number().min(0).default(0.01), e2b: z.number().min(0).default(0.01) })])
+    .default(0.01),
   /** Limits a run gets when the request sets none; a request may only lower them. */
   limits: z
     .strictObject({

@@ -26,7 +26,7 @@ beforeAll(async () => {
   const port = await freePort();
   h = await startCodingAgent({
     env: { PORT: String(port), CRITIQUE_PUBLIC_URL: `http://127.0.0.1:${port}`, E2B_API_KEY: "e2b_test_key" },
-    codingAgent: { provider: "e2b", idleTtlSeconds: 600, e2b: { template: "critique-opencode-test", opencodePath: OPENCODE, workspaceDir: workspace, agentPort: await freePort() } },
+    codingAgent: { provider: "e2b", idleTtlSeconds: 600, sandboxPricePerMinute: { local: 0.6, e2b: 1.2 }, e2b: { template: "critique-opencode-test", opencodePath: OPENCODE, workspaceDir: workspace, agentPort: await freePort() } },
   });
   key = await h.server.key(["read:builder", "write:builder"]);
 });
@@ -62,7 +62,7 @@ describe("a run on E2B", () => {
     expect(machine.commands.join("\n")).not.toMatch(/ghs_/);
     expect(h.github.filesAt(h.repo, run.branch)["src/hello.txt"]).toBe("hello from e2b\n");
     const models = (await (await h.server.request("/api/v1/coding-agent/models", { key })).json()) as any;
-    expect(models.sandbox).toMatchObject({ provider: "e2b", usable: true });
+    expect(models.sandbox).toMatchObject({ provider: "e2b", usable: true, pricePerMinute: 1.2 });
   }, 60_000);
 
   test("after a server restart, a follow-up reconnects to the warm sandbox by id and runs in it", async () => {

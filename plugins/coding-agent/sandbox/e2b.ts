@@ -41,6 +41,10 @@ export class E2BProvider implements SandboxProvider {
     return this.#hold(runId, machine);
   }
 
+  heldRunIds(): string[] {
+    return [...this.#held.keys()];
+  }
+
   find(runId: string): Sandbox | undefined {
     return this.#held.get(runId);
   }

@@ -49,6 +49,10 @@ export class LocalProvider implements SandboxProvider {
     return sandbox;
   }
 
+  heldRunIds(): string[] {
+    return [...this.#sandboxes.keys()];
+  }
+
   find(runId: string): Sandbox | undefined {
     return this.#sandboxes.get(runId);
   }

@@ -9,6 +9,8 @@ export interface SandboxProvider {
   availability(): { usable: boolean; reason: string | null };
   /** A fresh, empty sandbox for the run. */
   create(runId: string): Promise<Sandbox>;
+  /** Ids of the runs whose sandboxes this process holds. */
+  heldRunIds(): string[];
   /** The run's sandbox if this process still holds it (warm), else undefined. */
   find(runId: string): Sandbox | undefined;
   /** Remote providers: the run's sandbox reached by its id from this process (after a restart, or from another one). */
