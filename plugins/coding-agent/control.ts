@@ -10,14 +10,13 @@ import { ownRun, type RunRow, transition } from "./store.ts";
  * A follow-up prompt on a warm run: only an IDLE run takes one (the conditional update makes two simultaneous
  * follow-ups start one turn); a busy or finished run is a 409 that says why.
  */
-export async function sendFollowUp(ctx: ServiceContext, services: CodingAgentServices, runId: string, prompt: string): Promise<RunRow> {
+export async function sendFollowUp(ctx: ServiceContext, _services: CodingAgentServices, runId: string, prompt: string): Promise<RunRow> {
   const run = await ownRun(ctx, runId);
   const refuse = (why: string) => new AppError("CONFLICT", `Run ${runId} cannot take a follow-up: ${why}`);
   const status = run.status as RunStatus;
   if (BUSY_STATUSES.includes(status)) throw refuse(`it is ${status}; wait for IDLE (GET the run or follow its stream)`);
   if (TERMINAL_STATUSES.includes(status)) throw refuse(`it is ${status}${run.failureReason ? ` (${run.failureReason})` : ""}; start a new run`);
   if (run.turns >= run.limits.maxTurns) throw refuse(`it reached its maxTurns limit (${run.limits.maxTurns})`);
-  if (run.provider === "local" && run.sandboxOwner !== services.processId) throw refuse("its warm sandbox lives in another server process, which cannot be reached from this one");
   const started = await transition(ctx, runId, ["IDLE"], { status: "RUNNING", pendingPrompt: prompt, idleUntil: null });
   if (!started) throw refuse("another follow-up started a moment ago");
   const turn = run.turns + 1;

@@ -1,28 +1,37 @@
 import { and, inArray } from "drizzle-orm";
 import type { AppContext } from "../../src/context.ts";
 import { endRun, finishEnded } from "./lifecycle.ts";
+import { runTurn } from "./turn.ts";
 import { type RunStatus, TERMINAL_STATUSES } from "./model.ts";
 import type { CodingAgentServices } from "./services.ts";
 
-const EVERY_MS = 2_000;
+/** Often enough that a follow-up sent to another process starts here within about this long. */
+const EVERY_MS = 250;
 
 /**
  * Keeps the sandboxes this process holds in step with their rows: a run ended elsewhere (cancelled through another
- * process) has its sandbox stopped here; a run idle past its TTL is completed even if its expiry job was lost.
+ * process) has its sandbox stopped here; a follow-up another process took in starts here; a run idle past its TTL is
+ * completed even if its expiry job was lost.
  * At shutdown, idle runs with local sandboxes are completed (those cannot outlive the process).
  */
 export function startReaper(ctx: AppContext, services: CodingAgentServices) {
   const t = ctx.tables.codingAgentRuns;
   const held = async () => {
     const ids = services.provider.heldRunIds();
-    return ids.length ? ctx.db.select().from(t).where(and(inArray(t.id, ids), inArray(t.status, ["IDLE", ...TERMINAL_STATUSES]))) : [];
+    return ids.length ? ctx.db.select().from(t).where(and(inArray(t.id, ids), inArray(t.status, ["RUNNING", "IDLE", ...TERMINAL_STATUSES]))) : [];
   };
   let sweeping: Promise<void> | undefined;
+  const shutdown = new AbortController();
   const sweep = async () => {
     for (const run of await held()) {
       if (!services.provider.find(run.id) || services.activeTurns.has(run.id)) continue;
       if (TERMINAL_STATUSES.includes(run.status as RunStatus)) await finishEnded(ctx, services, run);
-      else if (run.idleUntil && run.idleUntil.getTime() < Date.now() - EVERY_MS) await endRun(ctx, services, run.id, "COMPLETED", `idle for ${ctx.config.file.codingAgent.idleTtlSeconds} s: the warm sandbox was released`);
+      else if (run.status === "RUNNING" && run.pendingPrompt !== null) {
+        // A follow-up another process took in, for the sandbox held here: run it here (runTurn ignores a duplicate).
+        void runTurn(ctx, services, run.id, run.turns + 1, { attempt: 1, jobId: `routed:${run.id}`, signal: shutdown.signal });
+      } else if (run.status === "IDLE" && run.idleUntil && run.idleUntil.getTime() < Date.now() - 2_000) {
+        await endRun(ctx, services, run.id, "COMPLETED", `idle for ${ctx.config.file.codingAgent.idleTtlSeconds} s: the warm sandbox was released`);
+      }
     }
   };
   const timer = setInterval(() => {
@@ -32,7 +41,10 @@ export function startReaper(ctx: AppContext, services: CodingAgentServices) {
   }, EVERY_MS);
   timer.unref?.();
   return {
-    stop: () => clearInterval(timer),
+    stop: () => {
+      clearInterval(timer);
+      shutdown.abort();
+    },
     async releaseAll(reason: string) {
       await sweeping;
       // Local sandboxes die with this process; remote ones stay for whichever process the run's next request reaches.

@@ -19,6 +19,17 @@ import { Workspace } from "./workspace.ts";
  * outcome of the run (IDLE, FAILED, EXPIRED, CANCELLED) with a reason, and the patch so far is always kept.
  */
 export async function runTurn(ctx: AppContext, services: CodingAgentServices, runId: string, turn: number, attempt: JobAttempt): Promise<void> {
+  // Claimed before the first await: the job and the reaper (routed follow-ups) may both try to start it here.
+  if (services.activeTurns.has(runId)) return;
+  services.activeTurns.add(runId);
+  try {
+    await runClaimedTurn(ctx, services, runId, turn, attempt);
+  } finally {
+    services.activeTurns.delete(runId);
+  }
+}
+
+async function runClaimedTurn(ctx: AppContext, services: CodingAgentServices, runId: string, turn: number, attempt: JobAttempt): Promise<void> {
   const run = await findRun(ctx, runId);
   if (!run || run.turns >= turn) return;
   if (TERMINAL_STATUSES.includes(run.status as RunStatus)) return finishEnded(ctx, services, run);
@@ -31,7 +42,6 @@ export async function runTurn(ctx: AppContext, services: CodingAgentServices, ru
   // When sandbox time starts to count (moved past any wait for a start slot below).
   let started = Date.now();
   const watch = new TurnWatch(ctx, run, attempt.signal, Boolean(services.provider.reattach));
-  services.activeTurns.add(runId);
   let sandbox: Sandbox | undefined;
   let current = run;
   try {
@@ -76,7 +86,6 @@ export async function runTurn(ctx: AppContext, services: CodingAgentServices, ru
     await endRun(ctx, services, runId, "FAILED", message.slice(0, 1_000));
   } finally {
     watch.stop();
-    services.activeTurns.delete(runId);
   }
 }
 
@@ -90,7 +99,6 @@ async function resumeTurn(ctx: AppContext, services: CodingAgentServices, run: R
   if (!sandbox) return false;
   const started = Date.now();
   const watch = new TurnWatch(ctx, run, attempt.signal, true);
-  services.activeTurns.add(run.id);
   try {
     await appendEvent(ctx, run.id, "status", { status: "RUNNING", resumed: true, reason: `reconnected to sandbox ${run.sandboxId} after a server restart` });
     watch.start(started);
@@ -107,7 +115,6 @@ async function resumeTurn(ctx: AppContext, services: CodingAgentServices, run: R
     await endRun(ctx, services, run.id, "FAILED", `could not resume turn ${turn} after a server restart: ${(error as Error).message}`.slice(0, 1_000));
   } finally {
     watch.stop();
-    services.activeTurns.delete(run.id);
   }
   return true;
 }
