@@ -26,8 +26,9 @@ export function startReaper(ctx: AppContext, services: CodingAgentServices) {
     for (const run of await held()) {
       if (!services.provider.find(run.id) || services.activeTurns.has(run.id)) continue;
       if (TERMINAL_STATUSES.includes(run.status as RunStatus)) await finishEnded(ctx, services, run);
-      else if (run.status === "RUNNING" && run.pendingPrompt !== null) {
-        // A follow-up another process took in, for the sandbox held here: run it here (runTurn ignores a duplicate).
+      else if (services.provider.name === "local" && run.status === "RUNNING" && run.pendingPrompt !== null) {
+        // A follow-up another process took in, for the local sandbox held here: run it here (runTurn ignores a
+        // duplicate; remote sandboxes need no routing: whichever process runs the job reconnects).
         void runTurn(ctx, services, run.id, run.turns + 1, { attempt: 1, jobId: `routed:${run.id}`, signal: shutdown.signal });
       } else if (run.status === "IDLE" && run.idleUntil && run.idleUntil.getTime() < Date.now() - 2_000) {
         await endRun(ctx, services, run.id, "COMPLETED", `idle for ${ctx.config.file.codingAgent.idleTtlSeconds} s: the warm sandbox was released`);
