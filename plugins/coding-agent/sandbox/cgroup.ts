@@ -55,6 +55,18 @@ export function createSandboxCgroup(runId: string, memoryMb: number, maxProcesse
 }
 
 async function removeDirs(dirs: string[]): Promise<void> {
+  // Whatever of the sandbox still runs (an agent slow to exit its SIGTERM) goes now: the cgroup holds exactly it.
+  for (const dir of dirs) {
+    const procs = join(dir, "cgroup.procs");
+    if (!existsSync(procs)) continue;
+    for (const pid of readFileSync(procs, "utf8").split("\n").filter(Boolean)) {
+      try {
+        process.kill(Number(pid), "SIGKILL");
+      } catch {
+        // Already gone.
+      }
+    }
+  }
   let left = dirs.filter((dir) => existsSync(dir));
   for (let attempt = 0; left.length && attempt < 40; attempt++) {
     left = left.filter((dir) => {
