@@ -1,5 +1,4 @@
-import { eq } from "drizzle-orm";
-import { createKey, forgetCachedKeys, revokeKey } from "../../src/auth/keys.ts";
+import { createKey, revokeKey } from "../../src/auth/keys.ts";
 import type { AppContext, Principal } from "../../src/context.ts";
 import { MICRO_PER_CREDIT, releaseReservation, reserveCredits, settleReservation } from "../../src/credits/index.ts";
 import type { RunRow } from "./store.ts";
@@ -54,14 +53,8 @@ export function openRunKey(ctx: AppContext, run: RunRow): string {
 
 /** Ends what a finished run holds: its key stops working, the sandbox hold is settled to the time used. Idempotent. */
 export async function settleRun(ctx: AppContext, run: RunRow): Promise<number> {
-  if (run.runKeyId) {
-    const t = ctx.tables.apiKeys;
-    const [key] = await ctx.db.select({ revokedAt: t.revokedAt }).from(t).where(eq(t.id, run.runKeyId));
-    if (key && !key.revokedAt) {
-      await revokeKey(ctx, run.runKeyId);
-      forgetCachedKeys(ctx);
-    }
-  }
+  // revokeKey is idempotent and drops the key from this process's cache itself.
+  if (run.runKeyId) await revokeKey(ctx, run.runKeyId);
   const cost = sandboxCostMicro(ctx, run.sandboxMs);
   if (run.reservationId) await settleReservation(ctx, { reservationId: run.reservationId, amount: cost });
   return cost;

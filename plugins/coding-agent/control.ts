@@ -10,7 +10,7 @@ import { ownRun, type RunRow, transition } from "./store.ts";
  * A follow-up prompt on a warm run: only an IDLE run takes one (the conditional update makes two simultaneous
  * follow-ups start one turn); a busy or finished run is a 409 that says why.
  */
-export async function sendFollowUp(ctx: ServiceContext, _services: CodingAgentServices, runId: string, prompt: string): Promise<RunRow> {
+export async function sendFollowUp(ctx: ServiceContext, runId: string, prompt: string): Promise<RunRow> {
   const run = await ownRun(ctx, runId);
   const refuse = (why: string) => new AppError("CONFLICT", `Run ${runId} cannot take a follow-up: ${why}`);
   const status = run.status as RunStatus;

@@ -2,7 +2,8 @@ import type { AppContext } from "../../src/context.ts";
 import { appendEvent } from "./events.ts";
 import { pushChanges } from "./github-delivery.ts";
 import { type RunRow, updateRun } from "./store.ts";
-import type { Workspace } from "./workspace.ts";
+import { runUrls } from "./views.ts";
+import type { Diffstat, Workspace } from "./workspace.ts";
 
 /**
  * After a turn: the patch against the base (kept on the run, served at …/patch), then, when the run pushes, one
@@ -11,8 +12,7 @@ import type { Workspace } from "./workspace.ts";
  */
 export async function deliverTurn(ctx: AppContext, run: RunRow, workspace: Workspace, turn: number): Promise<RunRow> {
   const { patch, diffstat } = await workspace.patch();
-  let updated = await updateRun(ctx, run.id, { patch, diffstat });
-  await appendEvent(ctx, run.id, "patch", { turn, diffstat, patchUrl: `${ctx.config.publicUrl}/api/v1/coding-agent/runs/${run.id}/patch` });
+  let updated = await savePatch(ctx, run.id, turn, patch, diffstat);
   if (!run.branchName || !run.repository || !run.installationId || !run.baseSha || diffstat.files === 0) return updated;
   const check = await workspace.appliesToBase(patch);
   if (!check.ok) throw new Error(`the patch does not apply to ${run.baseSha.slice(0, 12)} and was not pushed: ${check.problem}`);
@@ -29,6 +29,13 @@ export async function deliverTurn(ctx: AppContext, run: RunRow, workspace: Works
   updated = await updateRun(ctx, run.id, { commitSha: pushed.commitSha, ...(pushed.pullRequest ? { pullRequestNumber: pushed.pullRequest.number, pullRequestUrl: pushed.pullRequest.url } : {}) });
   await appendEvent(ctx, run.id, "pull_request", { turn, branch: run.branchName, commitSha: pushed.commitSha, pullRequestUrl: updated.pullRequestUrl, pullRequestNumber: updated.pullRequestNumber });
   return updated;
+}
+
+/** Keeps the patch on the run and tells the stream. */
+export async function savePatch(ctx: AppContext, runId: string, turn: number, patch: string, diffstat: Diffstat): Promise<RunRow> {
+  const run = await updateRun(ctx, runId, { patch, diffstat });
+  await appendEvent(ctx, runId, "patch", { turn, diffstat, patchUrl: runUrls(ctx, runId).patch });
+  return run;
 }
 
 function firstLine(text: string, max: number): string {

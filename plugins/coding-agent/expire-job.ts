@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { defineJob } from "../../src/jobs/index.ts";
-import { endRun } from "./lifecycle.ts";
+import { completeIdleRun } from "./lifecycle.ts";
 import { servicesOf } from "./services.ts";
 import { findRun } from "./store.ts";
 
@@ -13,6 +13,6 @@ export const expireJob = defineJob({
   run: async (ctx, { runId, turn }) => {
     const run = await findRun(ctx, runId);
     if (run?.status !== "IDLE" || run.turns !== turn || !run.idleUntil || run.idleUntil.getTime() > Date.now() + 50) return;
-    await endRun(ctx, servicesOf(ctx), runId, "COMPLETED", `idle for ${ctx.config.file.codingAgent.idleTtlSeconds} s after turn ${turn}: the warm sandbox was released`);
+    await completeIdleRun(ctx, servicesOf(ctx), runId, turn);
   },
 });

@@ -1,6 +1,6 @@
 import { and, desc, eq } from "drizzle-orm";
-import { hostname } from "node:os";
 import type { AppContext } from "../../src/context.ts";
+import { holderIsGone } from "./holder.ts";
 import { endRun } from "./lifecycle.ts";
 import type { CodingAgentServices } from "./services.ts";
 import { findRun, type RunRow } from "./store.ts";
@@ -18,7 +18,7 @@ export async function handOffTurn(ctx: AppContext, services: CodingAgentServices
   for (;;) {
     const current = await findRun(ctx, run.id);
     if (current?.status !== "RUNNING" || current.turns >= turn || (await turnStarted(ctx, run.id, turn))) return;
-    if (ownerIsGone(current.sandboxOwner)) {
+    if (holderIsGone(current.sandboxOwner)) {
       await endRun(ctx, services, run.id, "FAILED", `the server process that held this run's warm sandbox is gone; turn ${turn} could not start`);
       return;
     }
@@ -39,17 +39,4 @@ async function turnStarted(ctx: AppContext, runId: string, turn: number): Promis
     .orderBy(desc(e.seq))
     .limit(1);
   return Number(last?.data.turn) >= turn;
-}
-
-/** Only a holder on this machine can be known dead; one elsewhere gets the benefit of the doubt until the deadline. */
-function ownerIsGone(owner: string | null): boolean {
-  if (!owner) return true;
-  const [host, pid] = owner.split(":");
-  if (host !== hostname()) return false;
-  try {
-    process.kill(Number(pid), 0);
-    return false;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code !== "EPERM";
-  }
 }

@@ -1,6 +1,6 @@
-import { hostname } from "node:os";
 import type { AppContext } from "../../src/context.ts";
 import { credentialRoutes } from "./credential-routes.ts";
+import { newHolderId } from "./holder.ts";
 import { expireJob } from "./expire-job.ts";
 import { startReaper } from "./reaper.ts";
 import { codingAgentRoutes } from "./routes.ts";
@@ -17,7 +17,7 @@ import { turnJob } from "./turn-job.ts";
 export function codingAgent(ctx: AppContext) {
   const settings = ctx.config.file.codingAgent;
   const provider = settings.provider === "e2b" ? new E2BProvider(ctx, () => e2bClient(ctx.config.env)) : new LocalProvider(ctx);
-  const services: CodingAgentServices = { provider, processId: `${hostname()}:${process.pid}:${crypto.randomUUID().slice(0, 8)}`, activeTurns: new Set() };
+  const services: CodingAgentServices = { provider, processId: newHolderId(), activeTurns: new Set() };
   bindServices(ctx, services);
   ctx.readiness.push({
     name: `sandbox:${services.provider.name}`,

@@ -21,6 +21,11 @@ export async function endRun(ctx: AppContext, services: CodingAgentServices, run
   return ended ? findRun(ctx, runId) : undefined;
 }
 
+/** An IDLE run whose warm period is over: COMPLETED, its sandbox released (the expiry job, or the holder's sweep). */
+export function completeIdleRun(ctx: AppContext, services: CodingAgentServices, runId: string, turn: number): Promise<RunRow | undefined> {
+  return endRun(ctx, services, runId, "COMPLETED", `idle for ${ctx.config.file.codingAgent.idleTtlSeconds} s after turn ${turn}: the warm sandbox was released`);
+}
+
 /**
  * What follows an ending; safe to repeat. Settling is idempotent, and recording the sandbox cost (only while it is
  * unset) decides which caller writes the `end` event and the webhooks, so they happen once.

@@ -1,6 +1,6 @@
 import { and, inArray } from "drizzle-orm";
 import type { AppContext } from "../../src/context.ts";
-import { endRun, finishEnded } from "./lifecycle.ts";
+import { completeIdleRun, endRun, finishEnded } from "./lifecycle.ts";
 import { runTurn } from "./turn.ts";
 import { type RunStatus, TERMINAL_STATUSES } from "./model.ts";
 import type { CodingAgentServices } from "./services.ts";
@@ -31,7 +31,7 @@ export function startReaper(ctx: AppContext, services: CodingAgentServices) {
         // duplicate; remote sandboxes need no routing: whichever process runs the job reconnects).
         void runTurn(ctx, services, run.id, run.turns + 1, { attempt: 1, jobId: `routed:${run.id}`, signal: shutdown.signal });
       } else if (run.status === "IDLE" && run.idleUntil && run.idleUntil.getTime() < Date.now() - 2_000) {
-        await endRun(ctx, services, run.id, "COMPLETED", `idle for ${ctx.config.file.codingAgent.idleTtlSeconds} s: the warm sandbox was released`);
+        await completeIdleRun(ctx, services, run.id, run.turns);
       }
     }
   };

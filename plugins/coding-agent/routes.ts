@@ -89,7 +89,7 @@ export const codingAgentRoutes = (ctx: AppContext, services: CodingAgentServices
     .post(
       "/runs/:id/messages",
       async ({ params, body, principal, set }) => {
-        const run = await sendFollowUp({ ...ctx, principal }, services, params.id, body.prompt);
+        const run = await sendFollowUp({ ...ctx, principal }, params.id, body.prompt);
         set.status = 202;
         return { run: await runView(ctx, run) };
       },

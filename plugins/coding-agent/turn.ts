@@ -1,6 +1,6 @@
 import type { AppContext } from "../../src/context.ts";
 import type { JobAttempt } from "../../src/jobs/index.ts";
-import { deliverTurn } from "./deliver.ts";
+import { deliverTurn, savePatch } from "./deliver.ts";
 import { expireJob } from "./expire-job.ts";
 import { appendEvent } from "./events.ts";
 import { endRun, finishEnded } from "./lifecycle.ts";
@@ -126,10 +126,7 @@ class AgentReportedError extends Error {}
 async function keepPatch(ctx: AppContext, run: RunRow, sandbox: Sandbox, turn: number) {
   try {
     const { patch, diffstat } = await new Workspace(sandbox).patch();
-    if (patch !== run.patch) {
-      await updateRun(ctx, run.id, { patch, diffstat });
-      await appendEvent(ctx, run.id, "patch", { turn, diffstat, patchUrl: `${ctx.config.publicUrl}/api/v1/coding-agent/runs/${run.id}/patch` });
-    }
+    if (patch !== run.patch) await savePatch(ctx, run.id, turn, patch, diffstat);
   } catch (error) {
     ctx.log.warn({ err: error, runId: run.id }, "coding agent: could not take the patch out of the workspace");
   }

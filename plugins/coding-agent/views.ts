@@ -1,4 +1,4 @@
-import { and, desc, eq, lt, type SQL, sum } from "drizzle-orm";
+import { and, desc, eq, gte, lt, type SQL, sum } from "drizzle-orm";
 import type { AppContext, ServiceContext } from "../../src/context.ts";
 import { toCredits } from "../../src/credits/index.ts";
 import type { ListRunsQuery, RunStatus, RunView } from "./model.ts";
@@ -7,7 +7,11 @@ import type { RunRow } from "./store.ts";
 /** Micro-credits the run has cost so far: sandbox time (settled, or as it stands) plus every model call it made. */
 export async function creditsUsedMicro(ctx: AppContext, run: RunRow): Promise<number> {
   const u = ctx.tables.inferenceUsage;
-  const tokens = run.runKeyId ? Number((await ctx.db.select({ total: sum(u.cost) }).from(u).where(eq(u.keyId, run.runKeyId)))[0]?.total ?? 0) : 0;
+  // Through the (user, time) index: the run key's calls are the user's since the run began (less an hour, for
+  // clocks of other server hosts). Read every 250 ms while a turn runs, so it must not scan the whole usage log.
+  const since = new Date(run.createdAt.getTime() - 60 * 60_000);
+  const where = run.runKeyId && and(eq(u.userId, run.userId), gte(u.createdAt, since), eq(u.keyId, run.runKeyId));
+  const tokens = where ? Number((await ctx.db.select({ total: sum(u.cost) }).from(u).where(where))[0]?.total ?? 0) : 0;
   return tokens + (run.sandboxCost ?? sandboxCostMicro(ctx, run.sandboxMs));
 }
 
@@ -22,8 +26,14 @@ export function sandboxCostMicro(ctx: AppContext, ms: number): number {
   return Math.ceil((ms / 60_000) * sandboxPricePerMinute(ctx) * 1_000_000);
 }
 
+/** A run's absolute URLs (CRITIQUE_PUBLIC_URL), as every payload and event names them. */
+export function runUrls(ctx: AppContext, runId: string): RunView["urls"] {
+  const base = `${ctx.config.publicUrl}/api/v1/coding-agent/runs/${runId}`;
+  return { run: base, stream: `${base}/stream`, patch: `${base}/patch`, messages: `${base}/messages` };
+}
+
 export async function runView(ctx: AppContext, run: RunRow): Promise<RunView> {
-  const base = `${ctx.config.publicUrl}/api/v1/coding-agent/runs/${run.id}`;
+  const urls = runUrls(ctx, run.id);
   const iso = (d: Date | null) => d?.toISOString() ?? null;
   return {
     id: run.id,
@@ -38,7 +48,7 @@ export async function runView(ctx: AppContext, run: RunRow): Promise<RunView> {
     turns: run.turns,
     summary: run.summary,
     diffstat: run.diffstat ?? null,
-    patchUrl: run.patch !== null ? `${base}/patch` : null,
+    patchUrl: run.patch !== null ? urls.patch : null,
     branch: run.commitSha ? run.branchName : null,
     commitSha: run.commitSha,
     pullRequestUrl: run.pullRequestUrl,
@@ -47,7 +57,7 @@ export async function runView(ctx: AppContext, run: RunRow): Promise<RunView> {
     limits: run.limits,
     failureReason: run.failureReason,
     metadata: run.metadata ?? null,
-    urls: { run: base, stream: `${base}/stream`, patch: `${base}/patch`, messages: `${base}/messages` },
+    urls,
     createdAt: run.createdAt.toISOString(),
     updatedAt: run.updatedAt.toISOString(),
     startedAt: iso(run.startedAt),

@@ -31,28 +31,18 @@ export async function startOpencode(sandbox: Sandbox, model: ModelConfig, runKey
  * interrupts the agent (limits, cancel).
  */
 export async function runOpencodeTurn(sandbox: Sandbox, sessionId: string, model: ModelConfig, prompt: string, emit: TurnEventSink, signal: AbortSignal): Promise<TurnOutcome> {
-  const events = new AbortController();
-  const stopEvents = () => events.abort();
-  signal.addEventListener("abort", stopEvents, { once: true });
   const relay = new Relay(sessionId, emit);
   try {
-    const res = await sandbox.agentFetch("/event", { signal: events.signal, headers: { accept: "text/event-stream" } });
-    if (!res.ok || !res.body) throw new Error(`OpenCode's event stream answered ${res.status}`);
-    const stream = sseJson(res.body)[Symbol.asyncIterator]();
-    // The first event says the subscription is live: only then can no event of this prompt be missed.
-    await stream.next();
-    const sent = await sandbox.agentFetch(`/session/${sessionId}/prompt_async`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ model: { providerID: PROVIDER_ID, modelID: model.id }, parts: [{ type: "text", text: prompt }] }),
-      signal,
+    await follow(sandbox, relay, signal, async () => {
+      const sent = await sandbox.agentFetch(`/session/${sessionId}/prompt_async`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ model: { providerID: PROVIDER_ID, modelID: model.id }, parts: [{ type: "text", text: prompt }] }),
+        signal,
+      });
+      if (!sent.ok) throw new Error(`OpenCode refused the prompt (${sent.status}): ${(await sent.text()).slice(0, 300)}`);
+      return true;
     });
-    if (!sent.ok) throw new Error(`OpenCode refused the prompt (${sent.status}): ${(await sent.text()).slice(0, 300)}`);
-    for (;;) {
-      const { value, done } = await stream.next();
-      if (done) throw new Error("OpenCode's event stream ended before the turn finished");
-      if (await relay.handle(value)) break;
-    }
     return { summary: relay.summary, error: relay.error };
   } catch (error) {
     if (signal.aborted) {
@@ -60,6 +50,43 @@ export async function runOpencodeTurn(sandbox: Sandbox, sessionId: string, model
       return { summary: relay.summary, error: null };
     }
     throw error;
+  }
+}
+
+/**
+ * After this server lost a turn midway (it restarted) but the sandbox kept running: follow the session until it
+ * is idle (at once when it already is), relaying what still happens, and return the agent's last text.
+ */
+export async function awaitOpencodeIdle(sandbox: Sandbox, sessionId: string, emit: TurnEventSink, signal: AbortSignal): Promise<TurnOutcome> {
+  const relay = new Relay(sessionId, emit);
+  await follow(sandbox, relay, signal, async () => {
+    const statuses = (await (await sandbox.agentFetch("/session/status")).json()) as Record<string, { type?: string }>;
+    if (statuses[sessionId]?.type !== "busy") return false;
+    relay.sawBusy();
+    return true;
+  });
+  return { summary: relay.summary ?? (await lastAssistantText(sandbox, sessionId)), error: relay.error };
+}
+
+/**
+ * Subscribes to OpenCode's events (live once the first one arrives, so nothing after it can be missed), runs
+ * `begin`, and, when it says there is a turn to wait for, relays events until the session is idle.
+ */
+async function follow(sandbox: Sandbox, relay: Relay, signal: AbortSignal, begin: () => Promise<boolean>): Promise<void> {
+  const events = new AbortController();
+  const stopEvents = () => events.abort();
+  signal.addEventListener("abort", stopEvents, { once: true });
+  try {
+    const res = await sandbox.agentFetch("/event", { signal: events.signal, headers: { accept: "text/event-stream" } });
+    if (!res.ok || !res.body) throw new Error(`OpenCode's event stream answered ${res.status}`);
+    const stream = sseJson(res.body)[Symbol.asyncIterator]();
+    await stream.next();
+    if (!(await begin())) return;
+    for (;;) {
+      const { value, done } = await stream.next();
+      if (done) throw new Error("OpenCode's event stream ended before the turn finished");
+      if (await relay.handle(value)) return;
+    }
   } finally {
     signal.removeEventListener("abort", stopEvents);
     events.abort();
@@ -67,34 +94,6 @@ export async function runOpencodeTurn(sandbox: Sandbox, sessionId: string, model
 }
 
 const MAX_EVENTS_PER_TURN = 5_000;
-
-/**
- * After this server lost a turn midway (it restarted) but the sandbox kept running: follow the session until it
- * is idle (at once when it already is), relaying what still happens, and return the agent's last text.
- */
-export async function awaitOpencodeIdle(sandbox: Sandbox, sessionId: string, emit: TurnEventSink, signal: AbortSignal): Promise<TurnOutcome> {
-  const events = new AbortController();
-  signal.addEventListener("abort", () => events.abort(), { once: true });
-  const relay = new Relay(sessionId, emit);
-  try {
-    const res = await sandbox.agentFetch("/event", { signal: events.signal, headers: { accept: "text/event-stream" } });
-    if (!res.ok || !res.body) throw new Error(`OpenCode's event stream answered ${res.status}`);
-    const stream = sseJson(res.body)[Symbol.asyncIterator]();
-    await stream.next();
-    const statuses = (await (await sandbox.agentFetch("/session/status")).json()) as Record<string, { type?: string }>;
-    if (statuses[sessionId]?.type === "busy") {
-      relay.sawBusy();
-      for (;;) {
-        const { value, done } = await stream.next();
-        if (done) throw new Error("OpenCode's event stream ended before the turn finished");
-        if (await relay.handle(value)) break;
-      }
-    }
-    return { summary: relay.summary ?? (await lastAssistantText(sandbox, sessionId)), error: relay.error };
-  } finally {
-    events.abort();
-  }
-}
 
 async function lastAssistantText(sandbox: Sandbox, sessionId: string): Promise<string | null> {
   const messages = (await (await sandbox.agentFetch(`/session/${sessionId}/message`)).json()) as { info?: { role?: string }; parts?: { type?: string; text?: string }[] }[];

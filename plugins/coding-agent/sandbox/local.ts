@@ -1,8 +1,9 @@
 import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
-import { availableParallelism, hostname } from "node:os";
+import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import pLimit, { type LimitFunction } from "p-limit";
 import type { AppContext } from "../../../src/context.ts";
+import { holderIsGone } from "../holder.ts";
 import { bwrapBinary, opencodeBinary } from "./binaries.ts";
 import { createSandboxCgroup, type SandboxCgroup } from "./cgroup.ts";
 import bridgeSource from "./bridge.js" with { type: "text" };
@@ -58,9 +59,7 @@ export class LocalProvider implements SandboxProvider {
   }
 
   async discard(runId: string, owner: string | null): Promise<void> {
-    if (this.#sandboxes.has(runId) || !owner) return;
-    const [host, pid] = owner.split(":");
-    if (host !== hostname() || isAlive(Number(pid))) return;
+    if (this.#sandboxes.has(runId) || !owner || !holderIsGone(owner)) return;
     rmSync(join(this.ctx.config.dataDir, "coding-agent", runId), { recursive: true, force: true });
   }
 
@@ -74,16 +73,6 @@ function warnOnce(ctx: AppContext, message: string) {
   if (warned.has(message)) return;
   warned.add(message);
   ctx.log.warn(message);
-}
-
-function isAlive(pid: number): boolean {
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
 }
 
 class LocalSandbox implements Sandbox {
