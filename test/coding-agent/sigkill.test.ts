@@ -57,14 +57,16 @@ test(`a run whose server is SIGKILLed mid-turn ends FAILED after the restart, se
   expect((await runRow(id)).status).toBe("RUNNING");
 
   await servers.spawn(env);
-  const ended = await waitFor("the run to end after the restart", async () => {
-    const row = await runRow(id);
-    return row.sandboxCost !== null && row;
+  // The end event is the last thing an ending writes (after the settlement and the key's revocation).
+  const events = await waitFor("the run's end event after the restart", async () => {
+    const rows = await ctx.db.select().from(ctx.tables.codingAgentEvents).where(eq(ctx.tables.codingAgentEvents.runId, id));
+    return rows.some((e) => e.type === "end") && rows;
   }, 30_000);
+  expect(events.filter((e) => e.type === "end")).toHaveLength(1);
+  const ended = await runRow(id);
+  expect(ended.sandboxCost).not.toBeNull();
   expect(ended.status).toBe("FAILED");
   expect(ended.failureReason).toMatch(/the server stopped during turn 1/);
-  const events = await ctx.db.select().from(ctx.tables.codingAgentEvents).where(eq(ctx.tables.codingAgentEvents.runId, id));
-  expect(events.filter((e) => e.type === "end")).toHaveLength(1);
   const [reservation] = await ctx.db.select().from(ctx.tables.creditReservations).where(eq(ctx.tables.creditReservations.id, ended.reservationId!));
   expect(reservation.status).toBe("settled");
   const settles = await ctx.db.select().from(ctx.tables.creditLedger).where(eq(ctx.tables.creditLedger.reservationId, ended.reservationId!));
