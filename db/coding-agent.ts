@@ -27,6 +27,13 @@ export function defineCodingAgentTables(k: ColumnKit, core: { users: { id: any }
       pullRequestTitle: k.text("pull_request_title"),
       pullRequestUrl: k.text("pull_request_url"),
       pullRequestNumber: k.int("pull_request_number"),
+      /**
+       * Set when the run pushes onto a branch that already exists (a remedy on a pull request's head branch): the
+       * commit the branch must still point at. The first push fast-forwards it from there instead of creating it.
+       */
+      pushOnto: k.text("push_onto"),
+      /** The first commit's message, when the caller chose it (a remedy's names the findings it addresses). */
+      commitMessage: k.text("commit_message"),
       /** The last commit pushed to the branch. */
       commitSha: k.text("commit_sha"),
       limits: k.json<{ maxMinutes: number; maxCredits: number; maxTurns: number }>("limits").notNull(),

@@ -7,6 +7,7 @@ import { defineChangeControlTables } from "./change-control.ts";
 import { defineCodingAgentTables } from "./coding-agent.ts";
 import { defineInferenceTables } from "./inference.ts";
 import { defineMergeGateTables } from "./merge-gate.ts";
+import { defineRemedyTables } from "./remedy.ts";
 import { defineWebhookTables } from "./webhooks.ts";
 
 export function defineSchema(k: ColumnKit) {
@@ -116,7 +117,7 @@ export function defineSchema(k: ColumnKit) {
   });
 
   const core = { users, apiKeys, jobs, creditAccounts, creditLedger, creditReservations, instanceSettings };
-  return { ...core, ...defineMergeGateTables(k, core), ...defineInferenceTables(k, core), ...defineChangeControlTables(k, core), ...defineWebhookTables(k, core), ...defineCodingAgentTables(k, core) };
+  return { ...core, ...defineMergeGateTables(k, core), ...defineInferenceTables(k, core), ...defineChangeControlTables(k, core), ...defineWebhookTables(k, core), ...defineCodingAgentTables(k, core), ...defineRemedyTables(k, core) };
 }
 
 export type Schema = ReturnType<typeof defineSchema>;

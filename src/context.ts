@@ -1,6 +1,7 @@
 import type { Config } from "./config/index.ts";
 import type { DatabaseHandle, Db, Tables } from "./db/client.ts";
 import type { GitHubApp } from "./github/index.ts";
+import type { Hooks } from "./hooks.ts";
 import type { ReadinessCheck } from "./http/ops.ts";
 import type { JobScheduler } from "./jobs/scheduler.ts";
 import type { Logger } from "./log.ts";
@@ -22,6 +23,8 @@ export interface AppContext {
   models: ModelRegistry;
   /** The GitHub App (installation clients, installation lookup); undefined when no App is configured. */
   github: GitHubApp | undefined;
+  /** Cross-surface notices ("a review run finished"): one surface announces, another reacts, neither imports the other. */
+  hooks: Hooks;
   /** This process's own HTTP base URL once it listens (`serve` only): sandboxes reach the Inference API through it. */
   selfUrl?: string;
   /** Checks surfaces add to `GET /readyz` (the database and the job queue are always there). */

@@ -7,6 +7,7 @@ import { refreshJobMetrics } from "./jobs/metrics.ts";
 import { JobScheduler } from "./jobs/scheduler.ts";
 import { systemJobs } from "./jobs/system.ts";
 import { createLogger, type Logger } from "./log.ts";
+import { Hooks } from "./hooks.ts";
 import { createModelRegistry } from "./models/index.ts";
 import { createMetrics } from "./ops/metrics.ts";
 import { openSecrets } from "./secrets/index.ts";
@@ -27,7 +28,7 @@ export async function createContext(config: Config, log: Logger = createLogger(c
     const models = createModelRegistry(config, log);
     // Octokit weighs ~12 MB: loaded only when a GitHub App is configured.
     const github = config.env.CRITIQUE_GITHUB_APP_ID ? (await import("./github/app.ts")).createGitHubApp(config, log.child({ component: "github" })) : undefined;
-    return { config, database, db: database.db, tables: database.tables, log, secrets, jobs, models, github, readiness: [], closers: [] };
+    return { config, database, db: database.db, tables: database.tables, log, secrets, jobs, models, github, hooks: new Hooks(log), readiness: [], closers: [] };
   } catch (error) {
     await database.close();
     throw error;

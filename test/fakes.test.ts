@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { RequestError } from "@octokit/request-error";
 import OpenAI from "openai";
 import { loadConfig } from "../src/config/index.ts";
+import { fetchChange } from "../plugins/merge-gate/pipeline/fetch-change.ts";
 import { createGitHubApp, type GitHubOctokit } from "../src/github/index.ts";
 import { FakeGitHub } from "./fakes/github.ts";
 import { FakeOpenAI } from "./fakes/openai.ts";
@@ -104,7 +105,20 @@ describe("fake GitHub", () => {
   const mainFiles = { "README.md": "# widgets\n", "src/index.ts": "export const one = 1;\n", "bin/run": { content: "#!/bin/sh\necho run\n", executable: true } };
   let mainSha: string;
   /** The GitHub error message of a rejected octokit call. */
-  const rejection = (call: Promise<unknown>) => call.then(() => { throw new Error("expected a rejection"); }, (e) => ({ status: e.status as number, message: e.response?.data?.message as string, errors: e.response?.data?.errors }));
+  const rejection = (call: Promise<unknown>) =>
+    call.then(
+      () => {
+        throw new Error("expected a rejection");
+      },
+      (e) => ({ status: e.status as number, message: e.response?.data?.message as string, errors: e.response?.data?.errors, body: e.response?.data, headers: e.response?.headers ?? {} }),
+    );
+  /** A commit on top of `parent` that sets these files, written through the git data API as the product writes. */
+  const commitOnto = async (parent: string, files: Record<string, string>, message: string, on = repo) => {
+    const baseTree = fake.commitInfo(`${on.owner}/${on.repo}`, parent).tree;
+    const entries = Object.entries(files).map(([path, content]) => ({ path, mode: "100644" as const, type: "blob" as const, content }));
+    const tree = await client.request("POST /repos/{owner}/{repo}/git/trees", { ...on, base_tree: baseTree, tree: entries });
+    return (await client.request("POST /repos/{owner}/{repo}/git/commits", { ...on, message, tree: tree.data.sha, parents: [parent] })).data.sha;
+  };
   beforeAll(async () => {
     fake = FakeGitHub.start();
     fake.addRepo("acme/widgets", { installationId: 3 });
@@ -304,6 +318,132 @@ describe("fake GitHub", () => {
     const nothing = await rejection(client.request("POST /repos/{owner}/{repo}/pulls", { ...repo, title: "t", head: "main", base: "main" }));
     expect(nothing.errors).toEqual([{ resource: "PullRequest", code: "custom", message: "No commits between main and main" }]);
     expect(fake.createdPulls("acme/widgets").length).toBe(1);
+  });
+
+  test("openPull: a pull between store branches follows them (a push through git refs too), read as the merge gate reads it", async () => {
+    const releaseFiles = { "src/a.ts": "export const a = 1;\n", ".critique.yml": "paths:\n  exclude: []\n" };
+    const base = fake.setBranch("acme/widgets", "release", releaseFiles, "Release");
+    await client.request("POST /repos/{owner}/{repo}/git/refs", { ...repo, ref: "refs/heads/fix/a", sha: base });
+    const first = fake.setBranch("acme/widgets", "fix/a", { ...releaseFiles, "src/a.ts": "export const a = 2;\n" }, "Fix a");
+    const number = fake.openPull("acme/widgets", { head: "fix/a", base: "release", title: "Fix a", body: "Why", number: 40, author: "alice" });
+    expect(number).toBe(40);
+    const read = await client.request("GET /repos/{owner}/{repo}/pulls/{pull_number}", { ...repo, pull_number: 40 });
+    expect(read.data).toMatchObject({ number: 40, state: "open", title: "Fix a", body: "Why", user: { login: "alice", type: "User" }, commits: 1, changed_files: 1, author_association: "MEMBER" });
+    expect(read.data.head).toMatchObject({ ref: "fix/a", sha: first, label: "acme:fix/a", user: { login: "acme" }, repo: { full_name: "acme/widgets", fork: false } });
+    expect(read.data.base).toMatchObject({ ref: "release", sha: base, repo: { full_name: "acme/widgets" } });
+    expect(fake.createdPulls("acme/widgets").map((p) => p.number)).not.toContain(40);
+    const gate = await fetchChange(client, "acme", "widgets", 40, first);
+    expect(gate).toMatchObject({ title: "Fix a", author: { login: "alice", type: "User" }, baseRef: "release", baseSha: base, repoConfigText: releaseFiles[".critique.yml"] });
+    expect(gate.files.map((f) => [f.path, f.status, f.additions, f.deletions])).toEqual([["src/a.ts", "modified", 1, 1]]);
+
+    // The remedy's push: a commit on the head, then a fast-forward of refs/heads/fix/a.
+    const fix = await commitOnto(first, { "src/a.ts": "export const a = 3;\n" }, "Remedy");
+    const pushed = await client.request("PATCH /repos/{owner}/{repo}/git/refs/{ref}", { ...repo, ref: "heads/fix/a", sha: fix, force: false });
+    expect(pushed.data.object.sha).toBe(fix);
+    const after = await client.request("GET /repos/{owner}/{repo}/pulls/{pull_number}", { ...repo, pull_number: 40 });
+    expect(after.data).toMatchObject({ head: { ref: "fix/a", sha: fix }, base: { sha: base }, commits: 2, changed_files: 1 });
+    const files = await client.request("GET /repos/{owner}/{repo}/pulls/{pull_number}/files", { ...repo, pull_number: 40 });
+    expect(files.data.map((f) => [f.filename, f.patch])).toEqual([["src/a.ts", "@@ -1 +1 @@\n-export const a = 1;\n+export const a = 3;"]]);
+    for (const basehead of [`${base}...${fix}`, "release...fix/a"]) {
+      const compared = await client.request("GET /repos/{owner}/{repo}/compare/{basehead}", { ...repo, basehead });
+      expect(compared.data.commits.map((c) => [c.sha, c.commit.message])).toEqual([[first, "Fix a"], [fix, "Remedy"]]);
+      expect(compared.data.files?.map((f) => f.filename)).toEqual(["src/a.ts"]);
+    }
+    // The gate still reads the reviewed head as it was, and the new one at its sha.
+    expect((await fetchChange(client, "acme", "widgets", 40, first)).files[0].additions).toBe(1);
+    const contents = await client.request("GET /repos/{owner}/{repo}/contents/{path}", { ...repo, path: "src/a.ts", ref: fix });
+    expect(!Array.isArray(contents.data) && contents.data.type === "file" && Buffer.from(contents.data.content, "base64").toString()).toBe("export const a = 3;\n");
+    // The base moving is followed too.
+    const moved = fake.setBranch("acme/widgets", "release", { ...releaseFiles, "NOTES.md": "notes\n" }, "Notes");
+    expect((await client.request("GET /repos/{owner}/{repo}/pulls/{pull_number}", { ...repo, pull_number: 40 })).data.base.sha).toBe(moved);
+    expect(() => fake.openPull("acme/widgets", { head: "fix/a", base: "release", number: 40 })).toThrow("already has pull #40");
+    expect(() => fake.openPull("acme/widgets", { head: "no-such-branch", base: "release" })).toThrow("make them with setBranch");
+  });
+
+  test("a fork pull: head.repo is the fork, and its branch is not one the base repository can move", async () => {
+    await client.request("POST /repos/{owner}/{repo}/git/refs", { ...repo, ref: "refs/heads/contrib", sha: mainSha });
+    const forkHead = fake.setBranch("acme/widgets", "contrib", { ...mainFiles, "README.md": "# widgets\n\nFork.\n" }, "From a fork");
+    const number = fake.openPull("acme/widgets", { head: "contrib", base: "main", headRepo: "someone/widgets", title: "From a fork" });
+    const { data } = await client.request("GET /repos/{owner}/{repo}/pulls/{pull_number}", { ...repo, pull_number: number });
+    expect(data).toMatchObject({ number, user: { login: "someone" }, author_association: "CONTRIBUTOR", commits: 1, changed_files: 1 });
+    expect(data.head).toMatchObject({ ref: "contrib", sha: forkHead, label: "someone:contrib", user: { login: "someone", type: "User" } });
+    expect(data.head.repo).toMatchObject({ full_name: "someone/widgets", name: "widgets", fork: true, owner: { login: "someone" }, html_url: `${fake.url}/someone/widgets` });
+    expect(data.head.repo?.id).not.toBe(data.base.repo.id);
+    expect(data.base).toMatchObject({ ref: "main", label: "acme:main", repo: { full_name: "acme/widgets", fork: false } });
+    // The commits are readable in the base repository (as refs/pull/N/head makes them on GitHub); the branch is not there.
+    expect(fake.branchSha("acme/widgets", "contrib")).toBeUndefined();
+    expect((await fetchChange(client, "acme", "widgets", number, forkHead)).files.map((f) => f.path)).toEqual(["README.md"]);
+    const push = await rejection(client.request("PATCH /repos/{owner}/{repo}/git/refs/{ref}", { ...repo, ref: "heads/contrib", sha: forkHead, force: false }));
+    expect(push).toMatchObject({ status: 422, body: { message: "Reference does not exist", documentation_url: "https://docs.github.com/rest/git/refs#update-a-reference", status: "422" } });
+    expect((await rejection(client.request("GET /repos/{owner}/{repo}/git/ref/{ref}", { ...repo, ref: "heads/contrib" }))).status).toBe(404);
+    // The App is not installed on the fork.
+    const inFork = await rejection(client.request("PATCH /repos/{owner}/{repo}/git/refs/{ref}", { owner: "someone", repo: "widgets", ref: "heads/contrib", sha: forkHead }));
+    expect(inFork).toMatchObject({ status: 404, message: "Not Found" });
+    // A fork's branch may share a name with one of the base's (here its main): head.ref names the fork's.
+    await client.request("POST /repos/{owner}/{repo}/git/refs", { ...repo, ref: "refs/heads/someone-main", sha: mainSha });
+    fake.setBranch("acme/widgets", "someone-main", { ...mainFiles, "NEW.md": "new\n" });
+    const sameName = fake.openPull("acme/widgets", { head: "someone-main", headRef: "main", base: "main", headRepo: "someone/widgets" });
+    const other = await client.request("GET /repos/{owner}/{repo}/pulls/{pull_number}", { ...repo, pull_number: sameName });
+    expect(other.data.head).toMatchObject({ ref: "main", label: "someone:main", repo: { full_name: "someone/widgets" } });
+    expect(fake.branchSha("acme/widgets", "someone-main")).toBeUndefined();
+    expect(fake.branchSha("acme/widgets", "main")).toBe(mainSha);
+    // A seeded pull can be a fork pull too.
+    fake.addPull("acme/widgets", { number: 41, headRepo: "someone/widgets", base: { ref: "main", sha: sha("base") }, head: { ref: "feat", sha: head } });
+    const seeded = await client.request("GET /repos/{owner}/{repo}/pulls/{pull_number}", { ...repo, pull_number: 41 });
+    expect(seeded.data.head).toMatchObject({ label: "someone:feat", repo: { full_name: "someone/widgets", fork: true }, user: { login: "someone" } });
+  });
+
+  test("a protected branch: the git refs API refuses to move or create it, with GitHub's 422s", async () => {
+    const first = fake.setBranch("acme/widgets", "guarded", { "g.txt": "1\n" });
+    const second = await commitOnto(first, { "g.txt": "2\n" }, "Two");
+    fake.protectBranch("acme/widgets", "guarded");
+    const refusal = { message: "Changes must be made through a pull request.", documentation_url: "https://docs.github.com/rest/git/refs#update-a-reference", status: "422" };
+    for (const force of [false, true]) {
+      const refused = await rejection(client.request("PATCH /repos/{owner}/{repo}/git/refs/{ref}", { ...repo, ref: "heads/guarded", sha: second, force }));
+      expect(refused).toMatchObject({ status: 422 });
+      expect(refused.body).toEqual(refusal);
+    }
+    expect(fake.branchSha("acme/widgets", "guarded")).toBe(first);
+    const exists = await rejection(client.request("POST /repos/{owner}/{repo}/git/refs", { ...repo, ref: "refs/heads/guarded", sha: second }));
+    expect(exists).toMatchObject({ status: 422, message: "Reference already exists" });
+    fake.protectBranch("acme/widgets", "guarded-new");
+    const created = await rejection(client.request("POST /repos/{owner}/{repo}/git/refs", { ...repo, ref: "refs/heads/guarded-new", sha: second }));
+    expect(created).toMatchObject({ status: 422, body: { message: "Reference update failed", documentation_url: "https://docs.github.com/rest/git/refs#create-a-reference", status: "422" } });
+    expect(fake.branchSha("acme/widgets", "guarded-new")).toBeUndefined();
+    // Other branches, and the branch once unprotected, move as before.
+    fake.protectBranch("acme/widgets", "guarded", false);
+    expect((await client.request("PATCH /repos/{owner}/{repo}/git/refs/{ref}", { ...repo, ref: "heads/guarded", sha: second })).data.object.sha).toBe(second);
+  });
+
+  test("without contents: write (denyWrites), git data writes and opening pulls answer GitHub's 403", async () => {
+    fake.addRepo("acme/locked", { installationId: 3 });
+    const locked = { owner: "acme", repo: "locked" };
+    const lockedMain = fake.setBranch("acme/locked", "main", { "a.txt": "1\n" });
+    fake.setBranch("acme/locked", "side", { "a.txt": "2\n" });
+    const tree = fake.commitInfo("acme/locked", lockedMain).tree;
+    fake.denyWrites("acme/locked");
+    const docs = "https://docs.github.com/rest";
+    const cases: [() => Promise<unknown>, string, string][] = [
+      [() => client.request("POST /repos/{owner}/{repo}/git/blobs", { ...locked, content: "x" }), `${docs}/git/blobs#create-a-blob`, "contents=write"],
+      [() => client.request("POST /repos/{owner}/{repo}/git/trees", { ...locked, base_tree: tree, tree: [{ path: "b", mode: "100644", type: "blob", content: "b" }] }), `${docs}/git/trees#create-a-tree`, "contents=write"],
+      [() => client.request("POST /repos/{owner}/{repo}/git/commits", { ...locked, message: "m", tree, parents: [lockedMain] }), `${docs}/git/commits#create-a-commit`, "contents=write"],
+      [() => client.request("POST /repos/{owner}/{repo}/git/refs", { ...locked, ref: "refs/heads/new", sha: lockedMain }), `${docs}/git/refs#create-a-reference`, "contents=write"],
+      [() => client.request("PATCH /repos/{owner}/{repo}/git/refs/{ref}", { ...locked, ref: "heads/main", sha: lockedMain }), `${docs}/git/refs#update-a-reference`, "contents=write"],
+      [() => client.request("POST /repos/{owner}/{repo}/pulls", { ...locked, title: "t", head: "side", base: "main" }), `${docs}/pulls/pulls#create-a-pull-request`, "pull_requests=write"],
+    ];
+    for (const [call, documentation_url, permission] of cases) {
+      const refused = await rejection(call());
+      expect(refused.status).toBe(403);
+      expect(refused.body).toEqual({ message: "Resource not accessible by integration", documentation_url, status: "403" });
+      expect(refused.headers["x-accepted-github-permissions"]).toBe(permission);
+    }
+    // Reads still work, nothing was written, and other repositories are untouched.
+    expect((await client.request("GET /repos/{owner}/{repo}/git/ref/{ref}", { ...locked, ref: "heads/main" })).data.object.sha).toBe(lockedMain);
+    expect(fake.branchSha("acme/locked", "new")).toBeUndefined();
+    expect(fake.createdPulls("acme/locked")).toEqual([]);
+    expect((await client.request("POST /repos/{owner}/{repo}/git/blobs", { ...repo, content: "x" })).status).toBe(201);
+    fake.denyWrites("acme/locked", false);
+    expect((await client.request("POST /repos/{owner}/{repo}/git/blobs", { ...locked, content: "x" })).status).toBe(201);
   });
 
   test("repository routes need an installation token, /app routes a valid JWT", async () => {

@@ -127,16 +127,15 @@ describe("the merge-gate loop over MCP", () => {
     expect(textOf(result)).toContain("Signed bundle");
   });
 
-  test("queue_remedy and get_remedy_status say plainly that remedy is not available (and queue nothing)", async () => {
-    for (const [name, args] of [
-      ["queue_remedy", { reviewRunId }],
-      ["get_remedy_status", { reviewRunId }],
-    ] as const) {
-      const result = await call(alice, name, args);
-      expect(result.isError).toBe(true);
-      expect(textOf(result)).toStartWith("remedy runs are not available on this server yet");
-      expect(result.structuredContent).toBeUndefined();
-    }
+  // The whole remedy loop over MCP (queue, poll, outcome) is in test/merge-gate/remedy.mcp.e2e.test.ts.
+  test("queue_remedy refuses limits above the server's (422, nothing queued); get_remedy_status finds no remedy", async () => {
+    const queued = await call(alice, "queue_remedy", { reviewRunId, limits: { maxTurns: 1_000 } });
+    expect(queued.isError).toBe(true);
+    expect(textOf(queued)).toMatch(/limits\.maxTurns: at most 2 for a remedy/);
+    expect(queued._meta?.["critique/error"]).toMatchObject({ status: 422 });
+    const status = await call(alice, "get_remedy_status", { reviewRunId });
+    expect(status.isError).toBe(true);
+    expect(textOf(status)).toMatch(/remedy run of review run .* not found/);
     expect((await rest(`/api/v1/review-runs/${reviewRunId}`)).reviewRun.latestRemedyRun).toBeNull();
   });
 

@@ -20,9 +20,9 @@ export async function deliverTurn(ctx: AppContext, run: RunRow, workspace: Works
   const pushed = await pushChanges(ctx, { installationId: run.installationId, repository: run.repository }, {
     baseSha: run.baseSha,
     ref: run.ref ?? run.baseSha,
-    previousCommit: run.commitSha,
+    previousCommit: run.commitSha ?? run.pushOnto,
     branch: run.branchName,
-    message: `${turn === 1 ? title : `Follow-up: ${firstLine(run.pendingPrompt ?? "", 60)}`}\n\nCoding agent run ${run.id}, turn ${turn}.`,
+    message: commitMessage(run, title, turn),
     files: await workspace.changedFiles(),
     pullRequest: run.createPullRequest && !run.pullRequestNumber ? { title, body: pullRequestBody(run) } : null,
   });
@@ -36,6 +36,11 @@ export async function savePatch(ctx: AppContext, runId: string, turn: number, pa
   const run = await updateRun(ctx, runId, { patch, diffstat });
   await appendEvent(ctx, runId, "patch", { turn, diffstat, patchUrl: runUrls(ctx, runId).patch });
   return run;
+}
+
+function commitMessage(run: RunRow, title: string, turn: number): string {
+  if (run.commitMessage && !run.commitSha) return run.commitMessage;
+  return `${turn === 1 ? title : `Follow-up: ${firstLine(run.pendingPrompt ?? "", 60)}`}\n\nCoding agent run ${run.id}, turn ${turn}.`;
 }
 
 function firstLine(text: string, max: number): string {

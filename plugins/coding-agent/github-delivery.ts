@@ -51,6 +51,16 @@ export interface PushOutcome {
 
 /** One commit with every change since the base, on `branch` (created, or fast-forwarded), then the draft PR. */
 export async function pushChanges(ctx: AppContext, target: RepositoryTarget, request: PushRequest): Promise<PushOutcome> {
+  try {
+    return await push(ctx, target, request);
+  } catch (error: any) {
+    if (error?.status !== 403) throw error;
+    const message = error?.response?.data?.message ?? error.message;
+    throw new Error(`GitHub refused to write to ${target.repository} (403: ${message}): the App needs contents: write (and pull_requests: write to open one); nothing was pushed`);
+  }
+}
+
+async function push(ctx: AppContext, target: RepositoryTarget, request: PushRequest): Promise<PushOutcome> {
   const { octokit, owner, repo } = await client(ctx, target);
   const { data: base } = await octokit.request("GET /repos/{owner}/{repo}/commits/{ref}", { owner, repo, ref: request.baseSha });
   const tree: { path: string; mode: "100644" | "100755" | "120000"; type: "blob"; sha: string | null }[] = [];
@@ -67,7 +77,7 @@ export async function pushChanges(ctx: AppContext, target: RepositoryTarget, req
   const parent = request.previousCommit ?? request.baseSha;
   const { data: commit } = await octokit.request("POST /repos/{owner}/{repo}/git/commits", { owner, repo, message: request.message, tree: newTree.sha, parents: [parent] });
   if (request.previousCommit) {
-    await octokit.request("PATCH /repos/{owner}/{repo}/git/refs/{ref}", { owner, repo, ref: `heads/${request.branch}`, sha: commit.sha, force: false });
+    await moveBranch(octokit, { owner, repo, branch: request.branch, from: request.previousCommit, to: commit.sha });
   } else {
     await octokit.request("POST /repos/{owner}/{repo}/git/refs", { owner, repo, ref: `refs/heads/${request.branch}`, sha: commit.sha }).catch((error) => {
       if (error?.status === 422) throw new Error(`branch "${request.branch}" already exists in ${target.repository}: choose another branchName`);
@@ -78,4 +88,28 @@ export async function pushChanges(ctx: AppContext, target: RepositoryTarget, req
   const baseBranch = isSha(request.ref) ? (await octokit.request("GET /repos/{owner}/{repo}", { owner, repo })).data.default_branch : request.ref;
   const { data: pull } = await octokit.request("POST /repos/{owner}/{repo}/pulls", { owner, repo, title: request.pullRequest.title, body: request.pullRequest.body, head: request.branch, base: baseBranch, draft: true });
   return { commitSha: commit.sha, pullRequest: { number: pull.number, url: pull.html_url } };
+}
+
+/**
+ * Fast-forwards an existing branch from `from` to `to`, never forcing: a branch that moved meanwhile (someone
+ * pushed) is left alone and the error says so; GitHub's refusals (protected branch, no permission) are named.
+ * The check before the update gives the clear reason; `force: false` makes the update itself safe against a push
+ * that lands between the two.
+ */
+async function moveBranch(octokit: GitHubOctokit, move: { owner: string; repo: string; branch: string; from: string; to: string }) {
+  const where = `branch "${move.branch}" of ${move.owner}/${move.repo}`;
+  const refusal = (error: any): Error => {
+    const message = error?.response?.data?.message ?? error?.message ?? String(error);
+    if (error?.status === 403) return new Error(`GitHub refused the push to ${where} (403: ${message}): the App needs contents: write on this repository; nothing was pushed`);
+    if (error?.status === 404 || /Reference does not exist/i.test(message)) return new Error(`${where} does not exist (deleted, or the pull request comes from a fork); nothing was pushed`);
+    if (/not a fast forward/i.test(message)) return new Error(`${where} moved while the agent worked (it no longer points at ${move.from.slice(0, 12)}); nothing was pushed`);
+    return new Error(`GitHub refused the push to ${where} (${error?.status ?? "error"}: ${message}); nothing was pushed`);
+  };
+  const { data: current } = await octokit.request("GET /repos/{owner}/{repo}/git/ref/{ref}", { owner: move.owner, repo: move.repo, ref: `heads/${move.branch}` }).catch((error) => {
+    throw refusal(error);
+  });
+  if (current.object.sha !== move.from) throw new Error(`${where} moved to ${current.object.sha.slice(0, 12)} while the agent worked (expected ${move.from.slice(0, 12)}); nothing was pushed`);
+  await octokit.request("PATCH /repos/{owner}/{repo}/git/refs/{ref}", { owner: move.owner, repo: move.repo, ref: `heads/${move.branch}`, sha: move.to, force: false }).catch((error) => {
+    throw refusal(error);
+  });
 }

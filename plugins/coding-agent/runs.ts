@@ -26,7 +26,7 @@ export function defaultModel(ctx: AppContext): ModelConfig | undefined {
   return agentModels(ctx).find((m) => m.id === configured) ?? agentModels(ctx)[0];
 }
 
-function chooseModel(ctx: AppContext, id: string | undefined): ModelConfig {
+export function chooseModel(ctx: AppContext, id: string | undefined): ModelConfig {
   if (!id) {
     const model = defaultModel(ctx);
     if (!model) throw new AppError("UNAVAILABLE", "No model is configured for coding-agent runs on this server (CRITIQUE_CONFIG models, or CRITIQUE_LLM_*)");
@@ -60,6 +60,15 @@ async function checkBilling(ctx: ServiceContext, billing: "credits" | "openroute
   }
 }
 
+/**
+ * What another surface (the merge gate's remedy) may ask for beyond the public body: push onto a branch that
+ * exists and must still point at `pushOnto` (instead of creating a branch), with this first commit message.
+ */
+export interface InternalRunOptions {
+  pushOnto?: string;
+  commitMessage?: string;
+}
+
 export interface CreatedRun {
   run: RunRow;
   /** False when the Idempotency-Key named a run that already existed (returned as it is). */
@@ -70,7 +79,7 @@ export interface CreatedRun {
  * Starts a run: everything is checked before anything is written (nothing half-created), the sandbox time is
  * held, the run key minted, the row and its first event written, and the first turn queued.
  */
-export async function createRun(ctx: ServiceContext, services: CodingAgentServices, input: CreateRunInput, idempotencyKey: string | undefined): Promise<CreatedRun> {
+export async function createRun(ctx: ServiceContext, services: CodingAgentServices, input: CreateRunInput, idempotencyKey: string | undefined, internal: InternalRunOptions = {}): Promise<CreatedRun> {
   const t = ctx.tables.codingAgentRuns;
   const idem = idempotencyKey ? `${ctx.principal.userId}:${idempotencyKey}` : null;
   if (idem) {
@@ -82,6 +91,7 @@ export async function createRun(ctx: ServiceContext, services: CodingAgentServic
   const limits = limitsFor(ctx, input.limits);
   if ((input.createPullRequest || input.branchName) && !input.repository) throw new AppError("VALIDATION", "repository: is required to push a branch or open a pull request");
   if (input.ref && !input.repository) throw new AppError("VALIDATION", "ref: needs a repository");
+  if (internal.pushOnto && !input.branchName) throw new Error("pushOnto needs the branchName it expects to find there");
   const { usable, reason } = services.provider.availability();
   if (!usable) throw new AppError("UNAVAILABLE", `Coding-agent runs cannot start on this server: ${reason}`);
   await checkBilling(ctx, billing, model);
@@ -109,6 +119,8 @@ export async function createRun(ctx: ServiceContext, services: CodingAgentServic
         createPullRequest: input.createPullRequest ?? false,
         branchName: push ? (input.branchName ?? `critique/agent-${id.slice(-12)}`) : null,
         pullRequestTitle: input.pullRequestTitle ?? null,
+        pushOnto: internal.pushOnto ?? null,
+        commitMessage: internal.commitMessage ?? null,
         limits,
         webhook: input.webhook ? { url: input.webhook.url, events: input.webhook.events ?? [...RUN_EVENTS], secret: ctx.secrets.encrypt(runWebhookAad(id), input.webhook.secret) } : null,
         metadata: input.metadata ?? null,

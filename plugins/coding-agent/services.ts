@@ -10,15 +10,19 @@ export interface CodingAgentServices {
   activeTurns: Set<string>;
 }
 
-/** The surface's services per context (set when the plugin is mounted), so job handlers reach the sandboxes. */
-const registry = new WeakMap<AppContext, CodingAgentServices>();
+/**
+ * The surface's services, kept on the context under a symbol (set when the plugin is mounted), so job handlers
+ * reach the sandboxes. A symbol property is copied by `{ ...ctx, principal }`, so request-scoped contexts have it.
+ */
+const SERVICES = Symbol("coding-agent services");
+type WithServices = AppContext & { [SERVICES]?: CodingAgentServices };
 
 export function bindServices(ctx: AppContext, services: CodingAgentServices): void {
-  registry.set(ctx, services);
+  (ctx as WithServices)[SERVICES] = services;
 }
 
 export function servicesOf(ctx: AppContext): CodingAgentServices {
-  const services = registry.get(ctx);
+  const services = (ctx as WithServices)[SERVICES];
   if (!services) throw new Error("the coding agent surface is not mounted in this process");
   return services;
 }

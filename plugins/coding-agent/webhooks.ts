@@ -12,9 +12,15 @@ const EVENT_OF: Partial<Record<string, RunWebhookEvent>> = { IDLE: "coding_agent
 /**
  * Tells receivers a run went idle (a turn finished), completed or failed: the run's own webhook and, for runs on a
  * repository, the installation's lifecycle endpoints. Records deliveries only (no network) and never throws.
- * One occurrence per (run, turn, status), so a retried caller sends nothing twice.
+ * One occurrence per (run, turn, status), so a retried caller sends nothing twice. Then the in-process hook.
  */
 export async function announceRun(ctx: AppContext, run: RunRow): Promise<void> {
+  await publishRunEvents(ctx, run);
+  // Other surfaces (a remedy waiting for its fix run) react to every idle and every ending, CANCELLED too.
+  await ctx.hooks.emit("coding-agent.run.changed", { runId: run.id, status: run.status });
+}
+
+async function publishRunEvents(ctx: AppContext, run: RunRow): Promise<void> {
   const event = EVENT_OF[run.status];
   if (!event) return;
   try {

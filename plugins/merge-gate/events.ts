@@ -33,4 +33,5 @@ export async function announceRun(ctx: AppContext, run: RunRow): Promise<void> {
   } catch (error) {
     ctx.log.error({ err: error, runId: run.id, status: run.status }, "could not queue the run's webhooks");
   }
+  if (phase !== "queued") await ctx.hooks.emit("review.run.finished", { runId: run.id, status: run.status });
 }

@@ -4,9 +4,13 @@ import { checkpointRoutes } from "./checkpoints/routes.ts";
 import { serverCheckpointSettings } from "./checkpoints/run.ts";
 import { githubEventJob } from "./github/event-job.ts";
 import { githubWebhookRoutes } from "./github/webhook-routes.ts";
+import { handoffRoutes } from "./handoff/routes.ts";
 import { passportRoutes } from "./passports/routes.ts";
 import { reviewJob } from "./pipeline/job.ts";
 import { serverPolicy } from "./policy/service.ts";
+import { remedyJob } from "./remedy/job.ts";
+import { remedyRoutes } from "./remedy/routes.ts";
+import { subscribeRemedies } from "./remedy/subscribe.ts";
 import { mergeGateRoutes } from "./routes.ts";
 
 /**
@@ -16,6 +20,7 @@ import { mergeGateRoutes } from "./routes.ts";
 export function mergeGate(ctx: AppContext) {
   serverPolicy(ctx);
   serverCheckpointSettings(ctx);
-  ctx.jobs.register(reviewJob, checkpointJob, githubEventJob);
-  return [mergeGateRoutes(ctx), checkpointRoutes(ctx), passportRoutes(ctx), githubWebhookRoutes(ctx)];
+  ctx.jobs.register(reviewJob, checkpointJob, githubEventJob, remedyJob);
+  subscribeRemedies(ctx);
+  return [mergeGateRoutes(ctx), remedyRoutes(ctx), checkpointRoutes(ctx), passportRoutes(ctx), githubWebhookRoutes(ctx), handoffRoutes(ctx)];
 }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { latestRemedyObject } from "./remedy/model.ts";
 
 /** REST shapes of the merge gate. Field names, status values and examples follow spec/merge-gate-api.txt. */
 export const RUN_STATUSES = ["QUEUED", "IN_PROGRESS", "COMPLETED", "FAILED", "CANCELLED"] as const;
@@ -62,7 +63,7 @@ export const reviewRunObject = z.object({
   findingsTotal: z.number().int(),
   findingsTruncated: z.boolean(),
   urls: z.object({ reviewRun: z.string(), reviewRunWithFindings: z.string() }),
-  latestRemedyRun: z.object({ id: z.string(), status: z.string() }).nullable(),
+  latestRemedyRun: latestRemedyObject.nullable().describe("The newest remedy (fix run) queued from this review, if any"),
   repository: z.string(),
   pullRequestNumber: z.number().int(),
   pullRequestTitle: z.string().nullable(),

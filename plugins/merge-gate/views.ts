@@ -4,6 +4,7 @@ import { notFound } from "../../src/errors.ts";
 import { canSeeInstallation, visibleInstallationFilter } from "./installations.ts";
 import type { ListRunsQuery, ReviewRunView } from "./model.ts";
 import { failIfStuck } from "./pipeline/stuck.ts";
+import { latestRemedySummaries } from "./remedy/views.ts";
 import { findRun, type RunRow } from "./runs.ts";
 
 /** Findings in a default (chat-sized) snapshot; `?findings=all` lifts it. */
@@ -37,8 +38,9 @@ export async function reviewRunView(ctx: ServiceContext, id: string, options: { 
   const t = ctx.tables.reviewFindings;
   const [{ total }] = await ctx.db.select({ total: count() }).from(t).where(eq(t.runId, run.id));
   const findings = await loadFindings(ctx, run.id, options.allFindings ? undefined : DEFAULT_FINDINGS_CAP);
+  const remedies = await latestRemedySummaries(ctx, [run.id]);
   return {
-    ...summarizeRun(run),
+    ...summarizeRun(run, remedies.get(run.id)),
     findings: findings.map((f) => ({
       id: f.id,
       specialist: f.specialist,
@@ -57,7 +59,7 @@ export async function reviewRunView(ctx: ServiceContext, id: string, options: { 
   };
 }
 
-export function summarizeRun(run: RunRow): Omit<ReviewRunView, "findings" | "findingsTotal" | "findingsTruncated"> {
+export function summarizeRun(run: RunRow, latestRemedyRun: ReviewRunView["latestRemedyRun"] = null): Omit<ReviewRunView, "findings" | "findingsTotal" | "findingsTruncated"> {
   const iso = (d: Date | null) => (d ? d.toISOString() : null);
   return {
     reviewRunId: run.id,
@@ -69,7 +71,7 @@ export function summarizeRun(run: RunRow): Omit<ReviewRunView, "findings" | "fin
     headSha: run.headSha,
     changePassportId: run.changePassportId,
     urls: runUrls(run.id),
-    latestRemedyRun: null,
+    latestRemedyRun: latestRemedyRun ?? null,
     repository: run.repository,
     pullRequestNumber: run.pullRequestNumber,
     pullRequestTitle: run.pullRequestTitle,
@@ -105,8 +107,9 @@ export async function listReviewRuns(ctx: ServiceContext, query: ListRunsQuery) 
     .limit(query.limit + 1);
   const page = rows.slice(0, query.limit);
   const totals = await findingTotals(ctx, page.map((r) => r.id));
+  const remedies = await latestRemedySummaries(ctx, page.map((r) => r.id));
   return {
-    reviewRuns: page.map((run) => ({ ...summarizeRun(run), findingsTotal: totals.get(run.id) ?? 0 })),
+    reviewRuns: page.map((run) => ({ ...summarizeRun(run, remedies.get(run.id)), findingsTotal: totals.get(run.id) ?? 0 })),
     nextCursor: rows.length > query.limit ? page[page.length - 1].id : null,
   };
 }

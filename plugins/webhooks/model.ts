@@ -8,6 +8,7 @@ export const LIFECYCLE_EVENT_CATALOG = {
   "merge_policy.evaluated": "Programmatic merge-policy outcome after a review",
   "passport.snapshot.created": "A change passport recorded a new immutable snapshot (audit / compliance)",
   "remedy.run.completed": "A fix run finished; the new head SHA may need a re-review",
+  "remedy.run.failed": "A fix run ended without a re-reviewed fix (failureReason says why: head moved, fork, limits…)",
   "coding_agent.run.idle": "A coding-agent run on one of the installation's repositories finished a turn: patch (and branch / PR) ready, sandbox warm for follow-ups",
   "coding_agent.run.completed": "A coding-agent run ended after its last turn (its warm sandbox was released)",
   "coding_agent.run.failed": "A coding-agent run failed or hit one of its limits (failureReason says which)",

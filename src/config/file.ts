@@ -122,6 +122,20 @@ const codingAgentSchema = z.strictObject({
     .default({ template: "critique-opencode", opencodePath: "opencode", workspaceDir: "/home/user/workspace", agentPort: 4096, onIdle: "kill", startTimeoutSeconds: 120 }),
 });
 
+/** Remedy runs (a bounded fix of a review's findings): defaults a request may lower, never raise. */
+const remedySchema = z.strictObject({
+  /** The fix run's model (default: the coding agent's default model). */
+  model: z.string().min(1).optional(),
+  limits: z
+    .strictObject({
+      maxMinutes: z.number().int().min(1).max(24 * 60).default(15),
+      maxCredits: z.number().min(0).default(5),
+      /** Turns of the fix agent: a turn that changed nothing is followed by one reminding it of the findings. */
+      maxTurns: z.number().int().min(1).max(20).default(2),
+    })
+    .default({ maxMinutes: 15, maxCredits: 5, maxTurns: 2 }),
+});
+
 export const configFileSchema = z.strictObject({
   providers: z.array(providerSchema).default([]),
   models: z.array(modelSchema).default([]),
@@ -130,6 +144,7 @@ export const configFileSchema = z.strictObject({
   inference: inferenceSchema.default(inferenceSchema.parse({})),
   /** Coding Agent API: sandbox provider, limits, prices. */
   codingAgent: codingAgentSchema.default(codingAgentSchema.parse({})),
+  remedy: remedySchema.default(remedySchema.parse({})),
   /** Later surfaces (policy, checkpoint…) add their sections here. */
   policy: z.record(z.string(), z.unknown()).optional(),
   checkpoint: z.record(z.string(), z.unknown()).optional(),

@@ -1,6 +1,10 @@
 import { generateKeyPairSync, randomBytes, verify } from "node:crypto";
+import type { GitHubState, RouteAuth } from "./github-routes.ts";
+import { jsonResponse } from "./http.ts";
 
 /** The test App's credentials and GitHub's side of checking them. */
+const DOCS = "https://docs.github.com/rest";
+
 export interface AppKeys {
   /** PKCS#1 PEM (`-----BEGIN RSA PRIVATE KEY-----`), the format GitHub hands out. */
   privateKey: string;
@@ -55,4 +59,30 @@ export function installationToken(): string {
 export function credentialOf(header: string | null): { scheme: string; value: string } | undefined {
   const match = /^(bearer|token)\s+(\S+)$/i.exec(header?.trim() ?? "");
   return match ? { scheme: match[1].toLowerCase(), value: match[2] } : undefined;
+}
+
+/**
+ * GitHub's 401s and 404s before a route runs: `/app` routes need a valid App JWT, repository routes a live
+ * installation token of the installation the repository is on (another's repository is 404, as on GitHub).
+ */
+export function authorize(
+  s: GitHubState,
+  app: { id: number; publicKey: string },
+  authorization: string | null,
+  auth: RouteAuth,
+  params: Record<string, string>,
+): Response | undefined {
+  const unauthorized = (message: string) => jsonResponse(401, { message, documentation_url: DOCS, status: "401" });
+  const credential = credentialOf(authorization);
+  if (!credential) return unauthorized("Requires authentication");
+  if (auth === "app") {
+    if (credential.scheme !== "bearer" || credential.value.startsWith("ghs_")) return unauthorized("A JSON web token could not be decoded");
+    const problem = jwtProblem(credential.value, app.id, app.publicKey);
+    return problem ? unauthorized(problem) : undefined;
+  }
+  const token = s.tokens.get(credential.value);
+  if (!token || token.expiresAt <= Date.now()) return unauthorized("Bad credentials");
+  const repo = s.repos.get(`${params.owner}/${params.repo}`.toLowerCase());
+  if (!repo || repo.installationId !== token.installationId) return jsonResponse(404, { message: "Not Found", documentation_url: DOCS, status: "404" });
+  return undefined;
 }

@@ -1,6 +1,6 @@
 import type { FileMode, FlatTree, GitStore, Person } from "./git-store.ts";
 import { syncPulls } from "./github-pull-routes.ts";
-import type { Answer, GitHubState, HandlerInput, RouteDef } from "./github-routes.ts";
+import type { Answer, GitHubState, HandlerInput, RepoState, RouteDef } from "./github-routes.ts";
 import { notFound, repoOf } from "./github-routes.ts";
 import { isoNow } from "./github-shapes.ts";
 import { gitCommit, gitRef, gitTree } from "./github-shapes-git.ts";
@@ -10,6 +10,8 @@ const DOCS = "https://docs.github.com/rest/git";
 type Json = Record<string, any>;
 const unprocessable = (message: string, doc: string): Answer => ({ status: 422, body: { message, documentation_url: `${DOCS}/${doc}`, status: "422" } });
 const MODES = ["100644", "100755", "040000", "160000", "120000"];
+/** A protected branch (protectBranch): its rule requires pull requests, so no ref update may move or create it. */
+const isProtected = (repo: RepoState, ref: string) => ref.startsWith("refs/heads/") && repo.protectedBranches.has(ref.slice("refs/heads/".length));
 
 /** The App's bot as a git identity: GitHub's `<id>+<login>@users.noreply.github.com`. */
 export function botPerson(s: GitHubState, date = isoNow()): Person {
@@ -115,10 +117,12 @@ export function gitRoutes(s: GitHubState): RouteDef[] {
       return sha ? { status: 200, body: gitRef(s.urls, name, full, sha) } : notFound();
     }],
     ["POST /repos/{owner}/{repo}/git/refs", "installation", (input) => {
-      const { git, name, body } = ctx(input);
+      const { repo, git, name, body } = ctx(input);
       const ref = body.ref;
       if (typeof ref !== "string" || !/^refs\/[^/]+\/.+/.test(ref)) return unprocessable("Reference name must start with 'refs/' and have at least two slashes.", "refs#create-a-reference");
       if (git.refs.has(ref)) return unprocessable("Reference already exists", "refs#create-a-reference");
+      // GitHub's answer to creating a branch a protection rule covers (actions/github-script#455).
+      if (isProtected(repo, ref)) return unprocessable("Reference update failed", "refs#create-a-reference");
       if (typeof body.sha !== "string" || !git.commits.has(body.sha)) return unprocessable("Object does not exist", "refs#create-a-reference");
       git.refs.set(ref, body.sha);
       return { status: 201, body: gitRef(s.urls, name, ref, body.sha), headers: { location: `${s.urls.api}/repos/${name}/git/${ref}` } };
@@ -129,6 +133,8 @@ export function gitRoutes(s: GitHubState): RouteDef[] {
       const current = git.refs.get(full);
       if (!current) return unprocessable("Reference does not exist", "refs#update-a-reference");
       if (typeof body.sha !== "string" || !git.commits.has(body.sha)) return unprocessable("Object does not exist", "refs#update-a-reference");
+      // What the REST API answers for a branch whose protection requires pull requests (the git push's GH006 reason).
+      if (isProtected(repo, full)) return unprocessable("Changes must be made through a pull request.", "refs#update-a-reference");
       if (!body.force && !git.ancestors(body.sha).has(current)) return unprocessable("Update is not a fast forward", "refs#update-a-reference");
       git.refs.set(full, body.sha);
       if (full.startsWith("refs/heads/")) syncPulls(repo, full.slice("refs/heads/".length));

@@ -1,25 +1,47 @@
-import { createHash } from "node:crypto";
 import type { GitStore } from "./git-store.ts";
 import { archiveRoutes } from "./github-archive-routes.ts";
 import { installationToken } from "./github-auth.ts";
 import { gitRoutes } from "./github-git-routes.ts";
+import { pullReadRoutes } from "./github-pull-read-routes.ts";
 import { pullRoutes } from "./github-pull-routes.ts";
 import { appPermissions, integration, isoNow, type Schemas, type Urls } from "./github-shapes.ts";
-import { commit, contentFile, diffEntry, pullRequest, type SeedFile, type SeedPull } from "./github-shapes-pulls.ts";
+import { contentFile } from "./github-shapes-git.ts";
+import type { SeedFile, SeedPull } from "./github-shapes-pulls.ts";
 import { writeRoutes } from "./github-writes.ts";
 
 /** Everything the fake GitHub knows; tests read it to assert what the product wrote. */
 export interface RepoState {
   repo: Schemas["repository"];
   installationId: number;
-  /** `created`: opened through `POST /pulls` (kept in step with its branches), not seeded. */
-  pulls: Map<number, { seed: SeedPull; id: number; created?: boolean }>;
+  pulls: Map<number, PullEntry>;
   /** ref -> path -> text */
   files: Map<string, Map<string, string>>;
   /** "base...head" -> change */
-  comparisons: Map<string, { files: SeedFile[]; commits: string[] }>;
+  comparisons: Map<string, Change>;
   /** Commits, trees, blobs and branch refs (what setBranch seeds and the git data API writes). */
   git: GitStore;
+  /** Branches whose refs the git data API refuses to move (protectBranch). */
+  protectedBranches: Set<string>;
+  /** The installation lacks `contents: write` here: git data writes and opening pulls answer 403 (denyWrites). */
+  writesDenied: boolean;
+}
+
+/** What a comparison or a pull shows: changed files and commit messages (with the real shas, from the object store). */
+export interface Change {
+  files: SeedFile[];
+  commits: string[];
+  shas?: string[];
+}
+
+export interface PullEntry {
+  seed: SeedPull;
+  id: number;
+  /** Opened through `POST /pulls` (what createdPulls lists). */
+  created?: boolean;
+  /** Kept in step with its branches (opened through `POST /pulls` or openPull), not a fixed seed. */
+  tracked?: boolean;
+  /** A fork pull's head repository (`fork: true`); absent: the head branch is in this repository. */
+  headRepo?: Schemas["repository"];
 }
 
 export interface GitHubState {
@@ -79,11 +101,7 @@ export function paginate<T>(items: T[], input: HandlerInput, perPageDefault = 30
   return { items: items.slice((page - 1) * perPage, page * perPage), headers: links.length ? { link: links.join(", ") } : {} };
 }
 
-const fakeSha = (seed: string) => createHash("sha1").update(seed).digest("hex");
-
 function readRoutes(s: GitHubState): RouteDef[] {
-  const files = (repo: RepoState, headSha: string, seeds: SeedFile[]) => seeds.map((f) => diffEntry(s.urls, repo.repo.full_name, headSha, f));
-  const pull = (input: HandlerInput) => repoOf(s, input.params).pulls.get(Number(input.params.pull_number));
   return [
     ["GET /app", "app", () => ({ status: 200, body: integration(s.urls, s.app) })],
     ["GET /app/installations/{installation_id}", "app", ({ params }) => {
@@ -110,59 +128,6 @@ function readRoutes(s: GitHubState): RouteDef[] {
       return found ? { status: 200, body: found } : notFound();
     }],
     ["GET /repos/{owner}/{repo}", "installation", ({ params }) => ({ status: 200, body: repoOf(s, params).repo })],
-    ["GET /repos/{owner}/{repo}/pulls/{pull_number}", "installation", (input) => {
-      const found = pull(input);
-      if (!found) return notFound();
-      const repo = repoOf(s, input.params);
-      const change = repo.comparisons.get(`${found.seed.base.sha}...${found.seed.head.sha}`);
-      const author = found.seed.author === s.bot.login ? s.bot : { ...s.bot, login: found.seed.author ?? "octocat", type: "User" };
-      const body = pullRequest(s.urls, repo.repo, found.seed, { id: found.id, author, files: files(repo, found.seed.head.sha, found.seed.files ?? []), commits: change?.commits.length ?? 1 });
-      return { status: 200, body };
-    }],
-    ["GET /repos/{owner}/{repo}/pulls/{pull_number}/files", "installation", (input) => {
-      const found = pull(input);
-      if (!found) return notFound();
-      const page = paginate(files(repoOf(s, input.params), found.seed.head.sha, (found.seed.files ?? []).slice(0, 3000)), input);
-      return { status: 200, body: page.items, headers: page.headers };
-    }],
-    ["GET /repos/{owner}/{repo}/compare/{basehead}", "installation", (input) => {
-      const repo = repoOf(s, input.params);
-      const [base, head] = input.params.basehead.split("...");
-      const change = head === undefined ? undefined : repo.comparisons.get(`${base}...${head}`);
-      if (!change) return notFound();
-      const author = { ...s.bot, login: "octocat", type: "User" };
-      let parent = base;
-      const commits = change.commits.map((message, i) => {
-        const sha = i === change.commits.length - 1 && /^[0-9a-f]{40}$/.test(head) ? head : fakeSha(`${head}:${i}`);
-        const c = commit(s.urls, repo.repo.full_name, sha, message, parent, author);
-        parent = sha;
-        return c;
-      });
-      // GitHub: without paging parameters, up to 250 commits and all files (max 300); with them, commits are
-      // paginated and the files appear on the first page only.
-      const paged = input.query.has("per_page") || input.query.has("page");
-      const page = paged ? paginate(commits, input) : { items: commits.slice(0, 250), headers: {} };
-      const firstPage = !paged || (Number(input.query.get("page")) || 1) === 1;
-      const api = `${s.urls.api}/repos/${repo.repo.full_name}`;
-      const html = `${s.urls.web}/${repo.repo.full_name}/compare/${base}...${head}`;
-      const baseCommit = commit(s.urls, repo.repo.full_name, base, "Base", undefined, author);
-      const body: Schemas["commit-comparison"] = {
-        url: `${api}/compare/${base}...${head}`,
-        html_url: html,
-        permalink_url: html,
-        diff_url: `${html}.diff`,
-        patch_url: `${html}.patch`,
-        base_commit: baseCommit,
-        merge_base_commit: baseCommit,
-        status: commits.length ? "ahead" : "identical",
-        ahead_by: commits.length,
-        behind_by: 0,
-        total_commits: commits.length,
-        commits: page.items,
-        files: firstPage ? files(repo, head, change.files.slice(0, 300)) : [],
-      };
-      return { status: 200, body, headers: page.headers };
-    }],
     ["GET /repos/{owner}/{repo}/contents/{path}", "installation", ({ params, query }) => {
       const repo = repoOf(s, params);
       const ref = query.get("ref") || repo.repo.default_branch;
@@ -177,7 +142,7 @@ function readRoutes(s: GitHubState): RouteDef[] {
 
 /** Route strings (octokit's `METHOD /path/{param}` form) compiled to matchers. */
 export function routeTable(s: GitHubState) {
-  const defs = [...readRoutes(s), ...writeRoutes(s), ...gitRoutes(s), ...pullRoutes(s), ...archiveRoutes(s)].map(([route, auth, handler]) => {
+  const defs = [...readRoutes(s), ...pullReadRoutes(s), ...writeRoutes(s), ...gitRoutes(s), ...pullRoutes(s), ...archiveRoutes(s)].map(([route, auth, handler]) => {
     const [method, template] = route.split(" ");
     const names: string[] = [];
     const pattern = template.replace(/\{(\w+)\}/g, (_, name: string) => {

@@ -1,7 +1,8 @@
 import type { StoredCommit, TreeListing } from "./git-store.ts";
 import { nodeId, type Schemas, type Urls } from "./github-shapes.ts";
+import { blobSha } from "./github-shapes-pulls.ts";
 
-/** GitHub's shapes for the git data API and the REST commit, built from the fake's object store. */
+/** GitHub's shapes for the git data API, the REST commit and file contents, built from the fake's object store. */
 const unsigned = { verified: false, reason: "unsigned", signature: null, payload: null, verified_at: null };
 // GitHub's node ids for git objects are opaque; derive a stable one from the sha.
 const shaNodeId = (prefix: string, sha: string) => nodeId(prefix, Number.parseInt(sha.slice(0, 8), 16));
@@ -72,5 +73,26 @@ export function gitTree(urls: Urls, repoFullName: string, sha: string, entries: 
     url: `${api}/git/trees/${sha}`,
     truncated: false,
     tree: entries.map((e) => ({ ...e, url: `${api}/git/${e.type === "tree" ? "trees" : "blobs"}/${e.sha}` })),
+  };
+}
+
+export function contentFile(urls: Urls, repoFullName: string, path: string, ref: string, text: string): Schemas["content-file"] {
+  const sha = blobSha(text);
+  const api = `${urls.api}/repos/${repoFullName}`;
+  const html = `${urls.web}/${repoFullName}/blob/${ref}/${path}`;
+  return {
+    type: "file",
+    encoding: "base64",
+    size: Buffer.byteLength(text),
+    name: path.split("/").pop() ?? path,
+    path,
+    // GitHub wraps the base64 at 60 characters per line.
+    content: `${Buffer.from(text).toString("base64").replace(/.{60}/g, "$&\n")}\n`,
+    sha,
+    url: `${api}/contents/${path}?ref=${ref}`,
+    git_url: `${api}/git/blobs/${sha}`,
+    html_url: html,
+    download_url: `${urls.web}/${repoFullName}/raw/${ref}/${path}`,
+    _links: { git: `${api}/git/blobs/${sha}`, html, self: `${api}/contents/${path}?ref=${ref}` },
   };
 }

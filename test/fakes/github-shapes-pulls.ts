@@ -19,6 +19,8 @@ export interface SeedPull {
   state?: "open" | "closed";
   draft?: boolean;
   author?: string;
+  /** `owner/name` of the fork the head branch lives in (a fork pull request); default: this repository. */
+  headRepo?: string;
   base: { ref: string; sha: string };
   head: { ref: string; sha: string };
   files?: SeedFile[];
@@ -98,12 +100,13 @@ export function pullRequest(
   urls: Urls,
   repo: Schemas["repository"],
   seed: SeedPull,
-  extra: { id: number; author: Schemas["simple-user"]; files: Schemas["diff-entry"][]; commits: number },
+  extra: { id: number; author: Schemas["simple-user"]; headRepo?: Schemas["repository"]; files: Schemas["diff-entry"][]; commits: number },
 ): Schemas["pull-request"] {
   const api = `${urls.api}/repos/${repo.full_name}`;
   const html = `${urls.web}/${repo.full_name}/pull/${seed.number}`;
   const at = isoNow();
-  const side = (s: { ref: string; sha: string }) => ({ label: `${repo.owner.login}:${s.ref}`, ref: s.ref, sha: s.sha, repo, user: repo.owner });
+  // A fork pull's head names the fork: its repository (`fork: true`), its owner as user and in the label.
+  const side = (s: { ref: string; sha: string }, r = repo) => ({ label: `${r.owner.login}:${s.ref}`, ref: s.ref, sha: s.sha, repo: r, user: r.owner });
   const link = (href: string) => ({ href });
   return {
     url: `${api}/pulls/${seed.number}`,
@@ -135,7 +138,7 @@ export function pullRequest(
     assignees: [],
     requested_reviewers: [],
     requested_teams: [],
-    head: side(seed.head),
+    head: side(seed.head, extra.headRepo),
     base: side(seed.base),
     _links: {
       comments: link(`${api}/issues/${seed.number}/comments`),
@@ -147,7 +150,7 @@ export function pullRequest(
       review_comment: link(`${api}/pulls/comments{/number}`),
       self: link(`${api}/pulls/${seed.number}`),
     },
-    author_association: "MEMBER",
+    author_association: extra.headRepo ? "CONTRIBUTOR" : "MEMBER",
     auto_merge: null,
     draft: seed.draft ?? false,
     merged: false,
@@ -162,26 +165,5 @@ export function pullRequest(
     additions: extra.files.reduce((n, f) => n + f.additions, 0),
     deletions: extra.files.reduce((n, f) => n + f.deletions, 0),
     changed_files: extra.files.length,
-  };
-}
-
-export function contentFile(urls: Urls, repoFullName: string, path: string, ref: string, text: string): Schemas["content-file"] {
-  const sha = blobSha(text);
-  const api = `${urls.api}/repos/${repoFullName}`;
-  const html = `${urls.web}/${repoFullName}/blob/${ref}/${path}`;
-  return {
-    type: "file",
-    encoding: "base64",
-    size: Buffer.byteLength(text),
-    name: path.split("/").pop() ?? path,
-    path,
-    // GitHub wraps the base64 at 60 characters per line.
-    content: `${Buffer.from(text).toString("base64").replace(/.{60}/g, "$&\n")}\n`,
-    sha,
-    url: `${api}/contents/${path}?ref=${ref}`,
-    git_url: `${api}/git/blobs/${sha}`,
-    html_url: html,
-    download_url: `${urls.web}/${repoFullName}/raw/${ref}/${path}`,
-    _links: { git: `${api}/git/blobs/${sha}`, html, self: `${api}/contents/${path}?ref=${ref}` },
   };
 }

@@ -119,6 +119,12 @@ export function repository(urls: Urls, owner: Schemas["simple-user"], name: stri
   };
 }
 
+/** A fork of `parent` named `owner/name`, owned by a user, as a fork pull's `head.repo` shows it. */
+export function forkRepository(urls: Urls, parent: Schemas["repository"], fullName: string, ownerId: number, id: number): Schemas["repository"] {
+  const [login, name] = fullName.split("/");
+  return { ...repository(urls, user(urls, login, ownerId), name, id, parent.default_branch), fork: true, private: parent.private };
+}
+
 export const appPermissions: Schemas["app-permissions"] = { checks: "write", contents: "read", issues: "write", metadata: "read", pull_requests: "write", statuses: "write" };
 export const appEvents = ["check_run", "installation", "installation_repositories", "pull_request"];
 

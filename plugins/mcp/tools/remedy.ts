@@ -1,42 +1,67 @@
 import { z } from "zod";
-import { AppError } from "../../../src/errors.ts";
+import { AppError, notFound } from "../../../src/errors.ts";
+import { remedyOptions, remedyRunObject, type RemedyRunView } from "../../merge-gate/remedy/model.ts";
+import { queueRemedy } from "../../merge-gate/remedy/queue.ts";
+import { latestRemedies } from "../../merge-gate/remedy/store.ts";
+import { getVisibleRemedy, remedyView } from "../../merge-gate/remedy/views.ts";
 import { getVisibleRun } from "../../merge-gate/views.ts";
 import { defineTool, documented } from "../tool.ts";
 
-/**
- * Remedy (a bounded, Critique-managed fix run for a review's findings) is part of the MCP contract but not of
- * this server yet. Both tools are listed with their real input so agents see the contract; a call checks that
- * the review run is yours (404 as everywhere else) and then says plainly that remedy is unavailable. It never
- * pretends to queue or report a run.
- */
-const UNAVAILABLE = "remedy runs are not available on this server yet: feed the findings from get_review_run to your own fix agent, then queue_review the new head SHA";
+const id = z.string().min(1).max(100);
 
-async function refuse(ctx: Parameters<typeof getVisibleRun>[0], reviewRunId: string): Promise<never> {
-  await getVisibleRun(ctx, reviewRunId);
-  throw new AppError("UNAVAILABLE", UNAVAILABLE);
+function render(remedy: RemedyRunView, enqueued?: boolean): string {
+  const head = enqueued === false ? `Remedy ${remedy.remedyRunId} was already active for this pull request` : `Remedy ${remedy.remedyRunId}`;
+  const parts = [`${head}: ${remedy.status} (${remedy.stage}), ${remedy.targets.length} finding(s) targeted on ${remedy.repository}#${remedy.pullRequestNumber}.`];
+  if (remedy.commitSha) parts.push(`Fix commit ${remedy.commitSha} pushed; re-review ${remedy.followUpReviewRunId}.`);
+  if (remedy.outcome) parts.push(`Outcome: ${remedy.outcome} (${remedy.remainingFingerprints.length} targeted finding(s) remain).`);
+  if (remedy.failureReason) parts.push(`Reason: ${remedy.failureReason}`);
+  if (remedy.status === "QUEUED" || remedy.status === "IN_PROGRESS") parts.push("Poll get_remedy_status until COMPLETED or FAILED.");
+  return parts.join(" ");
 }
-
-const reviewRunId = z.string().min(1).max(100);
 
 export const queueRemedyTool = defineTool({
   name: "queue_remedy",
   title: "Queue a remedy (fix) run for a review",
-  description: "Queues a bounded fix run in a Critique-managed sandbox for a review's findings. Not available on this server yet: a call answers an error that says so.",
+  description:
+    "Queues a bounded fix run in a Critique-managed sandbox for a COMPLETED review's findings (the same as POST /api/v1/review-runs/{id}/remedy). The fix is one commit pushed to the pull request's head branch, only while it still points at the reviewed SHA, then reviewed again automatically: the outcome is resolved only when that review no longer reports the targeted findings. One active remedy per pull request (asking again returns it). Poll get_remedy_status.",
   scope: "write:reviews",
   input: documented(
-    { reviewRunId, findingIds: z.array(z.string().min(1).max(100)).min(1).max(100).optional() },
-    { reviewRunId: "The review run whose findings to fix", findingIds: "Only these findings (ids from get_review_run); default: every FAIL finding" },
+    { reviewRunId: id, ...remedyOptions },
+    {
+      reviewRunId: "The completed review run whose findings to fix",
+      findingIds: "Only these findings (ids from get_review_run); default: every finding of the chosen severities",
+      fingerprints: "Only the findings with these fingerprints",
+      severities: "Severities to fix: any of INFO, WARNING, FAIL (default FAIL and WARNING)",
+      model: "The fix agent's model (default: the server's)",
+      limits: "Lower the server's limits: maxMinutes, maxCredits, maxTurns",
+    },
   ),
+  output: z.object({ remedyRun: remedyRunObject }),
   readOnly: false,
-  run: (ctx, input) => refuse(ctx, input.reviewRunId),
+  async run(ctx, { reviewRunId, ...options }) {
+    const { remedy, enqueued } = await queueRemedy(ctx, reviewRunId, options);
+    const remedyRun = remedyView(ctx, remedy);
+    return { structured: { remedyRun }, text: [render(remedyRun, enqueued)] };
+  },
 });
 
 export const getRemedyStatusTool = defineTool({
   name: "get_remedy_status",
-  title: "Get the status of a review's remedy run",
-  description: "Progress of the latest remedy run of a review. Not available on this server yet: a call answers an error that says so.",
+  title: "Get the status of a remedy run",
+  description: "A remedy's progress: status, stage (fixing, re-reviewing), fix commit, re-review, outcome and the fingerprints resolved or remaining. Name the remedy, or a review run for its latest remedy.",
   scope: "read:reviews",
-  input: documented({ reviewRunId }, { reviewRunId: "The review run whose latest remedy run to report" }),
+  input: documented({ reviewRunId: id.optional(), remedyRunId: id.optional() }, { reviewRunId: "A review run: its latest remedy is reported", remedyRunId: "The remedyRunId returned by queue_remedy" }),
+  output: z.object({ remedyRun: remedyRunObject }),
   readOnly: true,
-  run: (ctx, input) => refuse(ctx, input.reviewRunId),
+  async run(ctx, input) {
+    let remedyRunId = input.remedyRunId;
+    if (!remedyRunId) {
+      if (!input.reviewRunId) throw new AppError("VALIDATION", "Name the remedy (remedyRunId) or a review run (reviewRunId)");
+      const run = await getVisibleRun(ctx, input.reviewRunId);
+      remedyRunId = (await latestRemedies(ctx, [run.id])).get(run.id)?.id;
+      if (!remedyRunId) throw notFound(`A remedy run of review run ${run.id}`);
+    }
+    const remedyRun = remedyView(ctx, await getVisibleRemedy(ctx, remedyRunId));
+    return { structured: { remedyRun }, text: [render(remedyRun)] };
+  },
 });

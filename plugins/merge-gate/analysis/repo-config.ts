@@ -24,6 +24,8 @@ export const repoConfigSchema = z
     specialists: z.partialRecord(z.enum(SPECIALISTS), z.boolean()).default({}),
     /** Findings below this severity are not reported. */
     severityThreshold: z.enum(SEVERITIES).default("INFO"),
+    /** What a remedy (fix) run is told about this repository, besides the instructions for the files it fixes. */
+    remedy: z.strictObject({ instructions: z.string().max(4_000).optional() }).optional(),
     /** Sections owned by other features (checkpoint rules, merge policy) are validated there. */
     checkpoint: z.record(z.string(), z.unknown()).optional(),
     policy: z.record(z.string(), z.unknown()).optional(),

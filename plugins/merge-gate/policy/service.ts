@@ -31,7 +31,7 @@ const STATUS: Record<PolicyOutcome, { state: "success" | "pending" | "failure"; 
  */
 export async function evaluateMergePolicy(
   ctx: AppContext,
-  input: { passport: PassportRow; headSha: string; trigger: { reviewRunId?: string; checkpointId?: string }; repoConfig: RepoConfig; octokit?: Octokit },
+  input: { passport: PassportRow; headSha: string; trigger: { reviewRunId?: string; checkpointId?: string }; repoConfig: RepoConfig; octokit?: Octokit; notes?: string[] },
 ): Promise<PolicyEvaluationRow> {
   const problems: string[] = [];
   const repo = parsePolicySettings(input.repoConfig.policy);
@@ -45,7 +45,7 @@ export async function evaluateMergePolicy(
     reviewRunId: input.trigger.reviewRunId ?? null,
     checkpointId: input.trigger.checkpointId ?? null,
     outcome,
-    reasons: [...reasons, ...problems],
+    reasons: [...reasons, ...problems, ...(input.notes ?? [])],
     policy: settings as unknown as Record<string, unknown>,
     createdAt: new Date(),
   };

@@ -1,0 +1,63 @@
+import type { AppContext } from "../../../src/context.ts";
+import { AppError } from "../../../src/errors.ts";
+import { agentRunState, completeAgentRun, followUpAgentRun } from "../../coding-agent/api.ts";
+import { enqueueRun } from "../runs.ts";
+import type { RemedyStep } from "./advance.ts";
+import { asOwner } from "./owner.ts";
+import { nudge } from "./prompt.ts";
+import { recordRemedy } from "./record.ts";
+import { endRemedy } from "./settle.ts";
+import { type RemedyRow, transitionRemedy } from "./store.ts";
+
+const WORKING = ["QUEUED", "PROVISIONING", "RUNNING"];
+
+/**
+ * While the fix run works: once a turn ends with the commit pushed (the run pushes it onto the head branch, only
+ * from the reviewed SHA), the run is released and the fix commit is reviewed. A turn that changed nothing gets
+ * one reminder per remaining turn; a run that failed or hit a limit ends the remedy with its reason.
+ */
+export async function watchFix(ctx: AppContext, remedy: RemedyRow): Promise<RemedyStep> {
+  const run = remedy.codingAgentRunId ? await agentRunState(ctx, remedy.codingAgentRunId) : undefined;
+  const fail = async (failureReason: string): Promise<RemedyStep> => {
+    await endRemedy(ctx, remedy.id, { status: "FAILED", failureReason });
+    return { did: `failed: ${failureReason}`, waiting: false };
+  };
+  if (!run) return fail("the fix run is gone");
+  if (WORKING.includes(run.status)) return { did: "waiting for the fix run", waiting: true };
+  if (!["IDLE", "COMPLETED"].includes(run.status)) return fail(`the fix run ${run.id} ended ${run.status}: ${run.failureReason ?? "no reason given"}`);
+
+  if (run.commitSha) return reReview(ctx, remedy, run.commitSha);
+  if (run.filesChanged > 0 && remedy.headFork) {
+    await completeAgentRun(ctx, run.id, `remedy ${remedy.id} took the patch`);
+    return fail(`the pull request's head branch is in the fork ${remedy.headFork}, which the GitHub App cannot push to: the fix was not pushed; apply the patch yourself (${run.patchUrl})`);
+  }
+  if (run.filesChanged > 0) return fail(`the fix run changed ${run.filesChanged} file(s) but pushed no commit; the patch is at ${run.patchUrl}`);
+  if (run.status === "IDLE" && run.turns < run.maxTurns) {
+    try {
+      await followUpAgentRun(await asOwner(ctx, remedy), run.id, nudge(remedy.targets));
+    } catch (error) {
+      if (!(error instanceof AppError && error.code === "CONFLICT")) throw error; // another attempt sent it
+    }
+    return { did: `reminded the fix run (turn ${run.turns + 1} of ${run.maxTurns})`, waiting: true };
+  }
+  await completeAgentRun(ctx, run.id, `remedy ${remedy.id}: no change after ${run.turns} turn(s)`);
+  return fail(`the fix agent changed nothing in ${run.turns} turn(s)${run.summary ? `: ${run.summary.slice(0, 500)}` : ""}`);
+}
+
+/** The fix commit is on the head branch: release the fix run, queue the review of the new head, remember both. */
+async function reReview(ctx: AppContext, remedy: RemedyRow, commitSha: string): Promise<RemedyStep> {
+  await completeAgentRun(ctx, remedy.codingAgentRunId!, `remedy ${remedy.id} pushed ${commitSha.slice(0, 12)}; its re-review is queued`);
+  const { run } = await enqueueRun(ctx, {
+    repository: { installationId: remedy.installationId, fullName: remedy.repository, key: remedy.repositoryKey },
+    userId: remedy.userId,
+    trigger: "api",
+    pullRequestNumber: remedy.pullRequestNumber,
+    headSha: commitSha,
+  });
+  const moved = await transitionRemedy(ctx, remedy.id, { statuses: ["IN_PROGRESS"], stage: "fixing" }, { stage: "re-reviewing", commitSha, followUpReviewRunId: run.id });
+  if (moved) {
+    ctx.log.info({ remedyRunId: remedy.id, commitSha, reviewRunId: run.id }, "remedy pushed its fix; re-review queued");
+    await recordRemedy(ctx, moved);
+  }
+  return { did: `fix ${commitSha.slice(0, 12)} pushed; re-review ${run.id} queued`, waiting: true };
+}

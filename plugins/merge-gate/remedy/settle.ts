@@ -1,0 +1,58 @@
+import { eq } from "drizzle-orm";
+import type { AppContext, ServiceContext } from "../../../src/context.ts";
+import { AppError } from "../../../src/errors.ts";
+import { agentRunState, cancelAgentRun, completeAgentRun } from "../../coding-agent/api.ts";
+import { findRun } from "../runs.ts";
+import { announceRemedy } from "./announce.ts";
+import { ACTIVE_STATUSES, type RemedyOutcome } from "./model.ts";
+import { recordRemedy } from "./record.ts";
+import { asOwner } from "./owner.ts";
+import { findRemedy, type RemedyRow, transitionRemedy } from "./store.ts";
+
+export type RemedyEnding =
+  | { status: "COMPLETED"; outcome: RemedyOutcome; resolvedFingerprints: string[]; remainingFingerprints: string[] }
+  | { status: "FAILED" | "CANCELLED"; failureReason: string };
+
+/**
+ * Ends a remedy once (the first ending wins; the slot frees so the pull request can have another), then: the fix
+ * run is stopped if it still runs, the credits it and the re-review used are recorded, the lifecycle event and the
+ * passport timeline. Returns the ended row, or undefined when it had already ended.
+ */
+export async function endRemedy(ctx: AppContext, remedyId: string, ending: RemedyEnding): Promise<RemedyRow | undefined> {
+  const ended = await transitionRemedy(ctx, remedyId, { statuses: ACTIVE_STATUSES }, { ...ending, stage: "done", activeSlot: null, completedAt: new Date() });
+  if (!ended) return undefined;
+  const settled = await settleCredits(ctx, await stopFixRun(ctx, ended));
+  await announceRemedy(ctx, settled);
+  await recordRemedy(ctx, settled);
+  ctx.log.info({ remedyRunId: settled.id, status: settled.status, outcome: settled.outcome, reason: settled.failureReason }, "remedy ended");
+  return settled;
+}
+
+async function stopFixRun(ctx: AppContext, remedy: RemedyRow): Promise<RemedyRow> {
+  if (!remedy.codingAgentRunId) return remedy;
+  const run = await agentRunState(ctx, remedy.codingAgentRunId);
+  if (!run) return remedy;
+  try {
+    if (run.status === "IDLE") await completeAgentRun(ctx, run.id, `remedy ${remedy.id} ended (${remedy.status})`);
+    else if (["QUEUED", "PROVISIONING", "RUNNING"].includes(run.status)) await cancelAgentRun(await asOwner(ctx, remedy), run.id);
+  } catch (error) {
+    if (!(error instanceof AppError && error.code === "CONFLICT")) throw error; // it ended by itself meanwhile
+  }
+  return remedy;
+}
+
+/** The fix run's credits (tokens and sandbox time) plus the re-review's charge, as they stand at the end. */
+async function settleCredits(ctx: AppContext, remedy: RemedyRow): Promise<RemedyRow> {
+  const agent = remedy.codingAgentRunId ? ((await agentRunState(ctx, remedy.codingAgentRunId))?.creditsUsedMicro ?? 0) : 0;
+  const review = remedy.followUpReviewRunId ? ((await findRun(ctx, remedy.followUpReviewRunId))?.creditsCharged ?? 0) : 0;
+  const t = ctx.tables.remedyRuns;
+  const [row] = await ctx.db.update(t).set({ creditsUsed: agent + review }).where(eq(t.id, remedy.id)).returning();
+  return row ?? remedy;
+}
+
+/** Cancels an active remedy: its fix run is cancelled too; a commit already pushed stays (it is on GitHub). */
+export async function cancelRemedy(ctx: ServiceContext, remedy: RemedyRow): Promise<RemedyRow> {
+  const ended = await endRemedy(ctx, remedy.id, { status: "CANCELLED", failureReason: "cancelled through the API" });
+  if (!ended) throw new AppError("CONFLICT", `Remedy run ${remedy.id} already ended (${(await findRemedy(ctx, remedy.id))?.status ?? remedy.status})`);
+  return ended;
+}
