@@ -36,7 +36,7 @@ function limitsFor(ctx: ServiceContext, requested: QueueRemedyInput["limits"]): 
  * Queues a remedy of a COMPLETED review run. Everything is checked before anything is written; one remedy is
  * active per pull request (the unique active slot), so asking again while one runs returns that one.
  */
-export async function queueRemedy(ctx: ServiceContext, reviewRunId: string, input: QueueRemedyInput): Promise<QueuedRemedy> {
+export async function queueRemedy(ctx: ServiceContext, reviewRunId: string, input: QueueRemedyInput, retried = false): Promise<QueuedRemedy> {
   const run = await getVisibleRun(ctx, reviewRunId);
   if (run.status !== "COMPLETED") throw new AppError("CONFLICT", `Review run ${run.id} is ${run.status}: a remedy starts from a COMPLETED review (poll the run until it is)`);
   const targets = await chooseTargets(ctx, run.id, input);
@@ -76,7 +76,9 @@ export async function queueRemedy(ctx: ServiceContext, reviewRunId: string, inpu
   if (!inserted) {
     const [active] = await ctx.db.select().from(t).where(eq(t.activeSlot, slot));
     if (active) return { remedy: active, enqueued: false };
-    return queueRemedy(ctx, reviewRunId, input); // the active one ended a moment ago: this request starts the next
+    // The active one ended a moment ago: this request starts the next (once; a second conflict is a real error).
+    if (!retried) return queueRemedy(ctx, reviewRunId, input, true);
+    throw new AppError("CONFLICT", `Pull request #${run.pullRequestNumber} of ${run.repository} has a remedy starting or ending right now; try again`);
   }
   await ctx.jobs.enqueue(remedyJob, { remedyId: inserted.id }, { dedupeKey: `remedy:${inserted.id}:start` });
   await recordRemedy(ctx, inserted);

@@ -25,14 +25,16 @@ export async function startRemedy(ctx: AppContext, remedy: RemedyRow): Promise<R
   const [owner, repo] = remedy.repository.split("/");
   const { data: pr } = await octokit.request("GET /repos/{owner}/{repo}/pulls/{pull_number}", { owner, repo, pull_number: remedy.pullRequestNumber });
   if (pr.state !== "open") return fail(`pull request #${remedy.pullRequestNumber} is ${pr.merged_at ? "merged" : "closed"}: there is nothing to push a fix to`);
-  if (pr.head.sha.toLowerCase() !== remedy.headSha) {
+  // A review may have been queued with an abbreviated SHA; from here on the full one is used.
+  const headSha = pr.head.sha.toLowerCase();
+  if (!headSha.startsWith(remedy.headSha)) {
     return fail(`the head of pull request #${remedy.pullRequestNumber} moved to ${pr.head.sha.slice(0, 12)} since the review of ${remedy.headSha.slice(0, 12)}: review the new head first, then remedy that review`);
   }
   const headRepo = pr.head.repo?.full_name ?? null;
   const fork = headRepo?.toLowerCase() === remedy.repositoryKey ? null : (headRepo ?? "a deleted fork");
   const repoConfig = parseRepoConfig(await readFile(octokit, owner, repo, ".critique.yml", pr.base.ref)).config;
 
-  const prompt = remedyTask({ repository: remedy.repository, pullRequestNumber: remedy.pullRequestNumber, headSha: remedy.headSha, targets: remedy.targets, repoConfig });
+  const prompt = remedyTask({ repository: remedy.repository, pullRequestNumber: remedy.pullRequestNumber, headSha, targets: remedy.targets, repoConfig });
   let runId: string;
   try {
     const { run } = await startAgentRun(
@@ -40,14 +42,14 @@ export async function startRemedy(ctx: AppContext, remedy: RemedyRow): Promise<R
       {
         prompt,
         repository: remedy.repository,
-        ref: remedy.headSha,
+        ref: headSha,
         model: remedy.model ?? undefined,
         limits: remedy.limits,
         ...(fork ? {} : { branchName: pr.head.ref }),
         metadata: { remedyRunId: remedy.id, reviewRunId: remedy.reviewRunId },
       },
       `remedy:${remedy.id}`,
-      fork ? {} : { pushOnto: remedy.headSha, commitMessage: commitMessage({ reviewRunId: remedy.reviewRunId, remedyId: remedy.id, targets: remedy.targets }) },
+      fork ? {} : { pushOnto: headSha, commitMessage: commitMessage({ reviewRunId: remedy.reviewRunId, remedyId: remedy.id, targets: remedy.targets }) },
     );
     runId = run.id;
   } catch (error) {
