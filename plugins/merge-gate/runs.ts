@@ -149,6 +149,16 @@ export async function findRun(ctx: AppContext, id: string): Promise<RunRow | und
   return row;
 }
 
+/** The run of (pull request, head SHA), in whatever state, if there is one. */
+export async function findRunOf(ctx: AppContext, of: { repositoryKey: string; pullRequestNumber: number; headSha: string }): Promise<RunRow | undefined> {
+  const t = ctx.tables.reviewRuns;
+  const [row] = await ctx.db
+    .select()
+    .from(t)
+    .where(and(eq(t.repositoryKey, of.repositoryKey), eq(t.pullRequestNumber, of.pullRequestNumber), eq(t.headSha, of.headSha.toLowerCase())));
+  return row;
+}
+
 /** Moves a run to a new status only from the statuses given (so a late writer cannot resurrect a cancelled run). */
 export async function transitionRun(ctx: AppContext, id: string, execution: number, from: RunStatus[], patch: Partial<RunRow>): Promise<RunRow | undefined> {
   const t = ctx.tables.reviewRuns;

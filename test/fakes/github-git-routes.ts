@@ -110,6 +110,11 @@ export function gitRoutes(s: GitHubState): RouteDef[] {
       const created = git.addCommit({ message: body.message, tree: body.tree, parents: parents as string[], author, committer });
       return { status: 201, body: gitCommit(s.urls, name, created), headers: { location: `${s.urls.api}/repos/${name}/git/commits/${created.sha}` } };
     }],
+    ["GET /repos/{owner}/{repo}/git/commits/{commit_sha}", "installation", (input) => {
+      const { git, name } = ctx(input);
+      const found = git.commits.get(input.params.commit_sha);
+      return found ? { status: 200, body: gitCommit(s.urls, name, found) } : notFound();
+    }],
     ["GET /repos/{owner}/{repo}/git/ref/{ref}", "installation", (input) => {
       const { git, name } = ctx(input);
       const full = `refs/${input.params.ref}`;

@@ -1,11 +1,11 @@
 import type { AppContext } from "../../../src/context.ts";
 import { AppError } from "../../../src/errors.ts";
 import { agentRunState, completeAgentRun, followUpAgentRun } from "../../coding-agent/api.ts";
-import { enqueueRun } from "../runs.ts";
+import { pushedBeforeCrash } from "./adopt.ts";
 import type { RemedyStep } from "./advance.ts";
 import { asOwner } from "./owner.ts";
 import { nudge } from "./prompt.ts";
-import { recordRemedy } from "./record.ts";
+import { queueFollowUp } from "./re-review.ts";
 import { endRemedy } from "./settle.ts";
 import { type RemedyRow, transitionRemedy } from "./store.ts";
 
@@ -24,7 +24,11 @@ export async function watchFix(ctx: AppContext, remedy: RemedyRow): Promise<Reme
   };
   if (!run) return fail("the fix run is gone");
   if (WORKING.includes(run.status)) return { did: "waiting for the fix run", waiting: true };
-  if (!["IDLE", "COMPLETED"].includes(run.status)) return fail(`the fix run ${run.id} ended ${run.status}: ${run.failureReason ?? "no reason given"}`);
+  if (!["IDLE", "COMPLETED"].includes(run.status)) {
+    const adopted = await pushedBeforeCrash(ctx, remedy);
+    if (adopted) return reReview(ctx, remedy, adopted);
+    return fail(`the fix run ${run.id} ended ${run.status}: ${run.failureReason ?? "no reason given"}`);
+  }
 
   if (run.commitSha) return reReview(ctx, remedy, run.commitSha);
   if (run.filesChanged > 0 && remedy.headFork) {
@@ -44,20 +48,15 @@ export async function watchFix(ctx: AppContext, remedy: RemedyRow): Promise<Reme
   return fail(`the fix agent changed nothing in ${run.turns} turn(s)${run.summary ? `: ${run.summary.slice(0, 500)}` : ""}`);
 }
 
-/** The fix commit is on the head branch: release the fix run, queue the review of the new head, remember both. */
+/**
+ * The fix commit is on the head branch: release the fix run and remember the commit, then queue its review. The
+ * commit is recorded before the review is queued, so a crash in between leaves a remedy that queues (or adopts)
+ * the review on its next step instead of re-running a finished one.
+ */
 async function reReview(ctx: AppContext, remedy: RemedyRow, commitSha: string): Promise<RemedyStep> {
   await completeAgentRun(ctx, remedy.codingAgentRunId!, `remedy ${remedy.id} pushed ${commitSha.slice(0, 12)}; its re-review is queued`);
-  const { run } = await enqueueRun(ctx, {
-    repository: { installationId: remedy.installationId, fullName: remedy.repository, key: remedy.repositoryKey },
-    userId: remedy.userId,
-    trigger: "api",
-    pullRequestNumber: remedy.pullRequestNumber,
-    headSha: commitSha,
-  });
-  const moved = await transitionRemedy(ctx, remedy.id, { statuses: ["IN_PROGRESS"], stage: "fixing" }, { stage: "re-reviewing", commitSha, followUpReviewRunId: run.id });
-  if (moved) {
-    ctx.log.info({ remedyRunId: remedy.id, commitSha, reviewRunId: run.id }, "remedy pushed its fix; re-review queued");
-    await recordRemedy(ctx, moved);
-  }
-  return { did: `fix ${commitSha.slice(0, 12)} pushed; re-review ${run.id} queued`, waiting: true };
+  const moved = await transitionRemedy(ctx, remedy.id, { statuses: ["IN_PROGRESS"], stage: "fixing" }, { stage: "re-reviewing", commitSha });
+  if (!moved) return { did: "nothing: moved on elsewhere", waiting: true };
+  ctx.log.info({ remedyRunId: remedy.id, commitSha }, "remedy pushed its fix");
+  return queueFollowUp(ctx, moved);
 }

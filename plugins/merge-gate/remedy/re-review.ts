@@ -1,10 +1,11 @@
 import type { AppContext } from "../../../src/context.ts";
-import { findRun } from "../runs.ts";
+import { enqueueRun, findRun, findRunOf } from "../runs.ts";
 import { loadFindings } from "../views.ts";
 import type { RemedyStep } from "./advance.ts";
 import type { RemedyOutcome } from "./model.ts";
 import { endRemedy } from "./settle.ts";
-import type { RemedyRow } from "./store.ts";
+import { recordRemedy } from "./record.ts";
+import { type RemedyRow, transitionRemedy } from "./store.ts";
 
 /**
  * Proof, not claims: the remedy is `resolved` only when the review of its commit no longer reports any targeted
@@ -12,7 +13,8 @@ import type { RemedyRow } from "./store.ts";
  * remedy (the commit stays on the branch; review it again to judge it).
  */
 export async function watchReReview(ctx: AppContext, remedy: RemedyRow): Promise<RemedyStep> {
-  const review = remedy.followUpReviewRunId ? await findRun(ctx, remedy.followUpReviewRunId) : undefined;
+  if (!remedy.followUpReviewRunId) return queueFollowUp(ctx, remedy);
+  const review = await findRun(ctx, remedy.followUpReviewRunId);
   if (!review || review.headSha !== remedy.commitSha) {
     await endRemedy(ctx, remedy.id, { status: "FAILED", failureReason: "the re-review of the fix commit is gone" });
     return { did: "failed: re-review gone", waiting: false };
@@ -30,4 +32,31 @@ export async function watchReReview(ctx: AppContext, remedy: RemedyRow): Promise
   const outcome: RemedyOutcome = remaining.length === 0 ? "resolved" : resolved.length === 0 ? "unresolved" : "partially_resolved";
   await endRemedy(ctx, remedy.id, { status: "COMPLETED", outcome, resolvedFingerprints: resolved, remainingFingerprints: remaining });
   return { did: `completed: ${outcome}`, waiting: false };
+}
+
+/**
+ * The review of the fix commit: the one that exists for (pull request, commit), whatever its state (GitHub's push
+ * event may have queued it; a crashed attempt may have), else a new one. Never a re-run of a finished review: that
+ * would charge it twice.
+ */
+export async function queueFollowUp(ctx: AppContext, remedy: RemedyRow): Promise<RemedyStep> {
+  const commitSha = remedy.commitSha!;
+  const existing = await findRunOf(ctx, { repositoryKey: remedy.repositoryKey, pullRequestNumber: remedy.pullRequestNumber, headSha: commitSha });
+  const review =
+    existing ??
+    (
+      await enqueueRun(ctx, {
+        repository: { installationId: remedy.installationId, fullName: remedy.repository, key: remedy.repositoryKey },
+        userId: remedy.userId,
+        trigger: "api",
+        pullRequestNumber: remedy.pullRequestNumber,
+        headSha: commitSha,
+      })
+    ).run;
+  const moved = await transitionRemedy(ctx, remedy.id, { statuses: ["IN_PROGRESS"], stage: "re-reviewing" }, { followUpReviewRunId: review.id });
+  if (moved && !remedy.followUpReviewRunId) {
+    ctx.log.info({ remedyRunId: remedy.id, commitSha, reviewRunId: review.id }, "remedy re-review queued");
+    await recordRemedy(ctx, moved);
+  }
+  return { did: `re-review ${review.id} of ${commitSha.slice(0, 12)}`, waiting: true };
 }
