@@ -62,6 +62,7 @@ export const getRemedyStatusTool = defineTool({
       if (!remedyRunId) throw notFound(`A remedy run of review run ${run.id}`);
     }
     const remedyRun = remedyView(ctx, await getVisibleRemedy(ctx, remedyRunId));
+    if (input.reviewRunId && remedyRun.reviewRunId !== input.reviewRunId) throw new AppError("VALIDATION", `Remedy run ${remedyRunId} is not a remedy of review run ${input.reviewRunId}`);
     return { structured: { remedyRun }, text: [render(remedyRun)] };
   },
 });

@@ -54,9 +54,11 @@ export async function queueFollowUp(ctx: AppContext, remedy: RemedyRow): Promise
       })
     ).run;
   const moved = await transitionRemedy(ctx, remedy.id, { statuses: ["IN_PROGRESS"], stage: "re-reviewing" }, { followUpReviewRunId: review.id });
-  if (moved && !remedy.followUpReviewRunId) {
+  if (!moved) return { did: "nothing: the remedy moved on elsewhere", waiting: false };
+  if (!remedy.followUpReviewRunId) {
     ctx.log.info({ remedyRunId: remedy.id, commitSha, reviewRunId: review.id }, "remedy re-review queued");
     await recordRemedy(ctx, moved);
   }
-  return { did: `re-review ${review.id} of ${commitSha.slice(0, 12)}`, waiting: true };
+  // The review may have ended before the remedy named it (its "finished" notice then found no remedy): judge now.
+  return watchReReview(ctx, moved);
 }

@@ -1,10 +1,9 @@
-import { eq } from "drizzle-orm";
 import type { AppContext, ServiceContext } from "../../../src/context.ts";
 import { AppError } from "../../../src/errors.ts";
 import { agentRunState, cancelAgentRun, completeAgentRun } from "../../coding-agent/api.ts";
 import { findRun } from "../runs.ts";
 import { announceRemedy } from "./announce.ts";
-import { ACTIVE_STATUSES, type RemedyOutcome } from "./model.ts";
+import { ACTIVE_STATUSES, type RemedyOutcome, type RemedyStatus } from "./model.ts";
 import { recordRemedy } from "./record.ts";
 import { asOwner } from "./owner.ts";
 import { findRemedy, type RemedyRow, transitionRemedy } from "./store.ts";
@@ -19,13 +18,17 @@ export type RemedyEnding =
  * passport timeline. Returns the ended row, or undefined when it had already ended.
  */
 export async function endRemedy(ctx: AppContext, remedyId: string, ending: RemedyEnding): Promise<RemedyRow | undefined> {
-  const ended = await transitionRemedy(ctx, remedyId, { statuses: ACTIVE_STATUSES }, { ...ending, stage: "done", activeSlot: null, completedAt: new Date() });
+  const current = await findRemedy(ctx, remedyId);
+  if (!current || !ACTIVE_STATUSES.includes(current.status as RemedyStatus)) return undefined;
+  // Counted before the ending is written, so no reader ever sees an ended remedy without its credits.
+  const creditsUsed = await creditsOf(ctx, current);
+  const ended = await transitionRemedy(ctx, remedyId, { statuses: ACTIVE_STATUSES }, { ...ending, creditsUsed, stage: "done", activeSlot: null, completedAt: new Date() });
   if (!ended) return undefined;
-  const settled = await settleCredits(ctx, await stopFixRun(ctx, ended));
-  await announceRemedy(ctx, settled);
-  await recordRemedy(ctx, settled);
-  ctx.log.info({ remedyRunId: settled.id, status: settled.status, outcome: settled.outcome, reason: settled.failureReason }, "remedy ended");
-  return settled;
+  await stopFixRun(ctx, ended);
+  await announceRemedy(ctx, ended);
+  await recordRemedy(ctx, ended);
+  ctx.log.info({ remedyRunId: ended.id, status: ended.status, outcome: ended.outcome, reason: ended.failureReason }, "remedy ended");
+  return ended;
 }
 
 async function stopFixRun(ctx: AppContext, remedy: RemedyRow): Promise<RemedyRow> {
@@ -41,13 +44,11 @@ async function stopFixRun(ctx: AppContext, remedy: RemedyRow): Promise<RemedyRow
   return remedy;
 }
 
-/** The fix run's credits (tokens and sandbox time) plus the re-review's charge, as they stand at the end. */
-async function settleCredits(ctx: AppContext, remedy: RemedyRow): Promise<RemedyRow> {
+/** The fix run's credits (tokens and sandbox time) plus the re-review's charge, in micro-credits. */
+async function creditsOf(ctx: AppContext, remedy: RemedyRow): Promise<number> {
   const agent = remedy.codingAgentRunId ? ((await agentRunState(ctx, remedy.codingAgentRunId))?.creditsUsedMicro ?? 0) : 0;
   const review = remedy.followUpReviewRunId ? ((await findRun(ctx, remedy.followUpReviewRunId))?.creditsCharged ?? 0) : 0;
-  const t = ctx.tables.remedyRuns;
-  const [row] = await ctx.db.update(t).set({ creditsUsed: agent + review }).where(eq(t.id, remedy.id)).returning();
-  return row ?? remedy;
+  return agent + review;
 }
 
 /** Cancels an active remedy: its fix run is cancelled too; a commit already pushed stays (it is on GitHub). */
