@@ -7,5 +7,5 @@ export const { users, apiKeys, jobs, creditAccounts, creditLedger, creditReserva
   passports, passportSnapshots, checkpoints, policyEvaluations,
   webhookEndpoints, webhookDeliveries, webhookAttempts,
   codingAgentRuns, codingAgentEvents, userCredentials,
-  remedyRuns,
+  remedyRuns, sessions,
 } = defineSchema(pgKit);

@@ -8,6 +8,7 @@ import { defineCodingAgentTables } from "./coding-agent.ts";
 import { defineInferenceTables } from "./inference.ts";
 import { defineMergeGateTables } from "./merge-gate.ts";
 import { defineRemedyTables } from "./remedy.ts";
+import { defineSessionTables } from "./sessions.ts";
 import { defineWebhookTables } from "./webhooks.ts";
 
 export function defineSchema(k: ColumnKit) {
@@ -15,6 +16,10 @@ export function defineSchema(k: ColumnKit) {
     id: k.text("id").primaryKey(),
     name: k.text("name").notNull().unique(),
     createdAt: k.timestamp("created_at").notNull(),
+    /** Dashboard sign-in: an argon2id hash (Bun.password); null for users who only have API keys. */
+    passwordHash: k.text("password_hash"),
+    /** Dashboard admins see installations and members, and their browser session carries the admin scope. */
+    isAdmin: k.bool("is_admin").notNull().default(false),
   });
 
   const apiKeys = k.table(
@@ -117,7 +122,7 @@ export function defineSchema(k: ColumnKit) {
   });
 
   const core = { users, apiKeys, jobs, creditAccounts, creditLedger, creditReservations, instanceSettings };
-  return { ...core, ...defineMergeGateTables(k, core), ...defineInferenceTables(k, core), ...defineChangeControlTables(k, core), ...defineWebhookTables(k, core), ...defineCodingAgentTables(k, core), ...defineRemedyTables(k, core) };
+  return { ...core, ...defineMergeGateTables(k, core), ...defineInferenceTables(k, core), ...defineChangeControlTables(k, core), ...defineWebhookTables(k, core), ...defineCodingAgentTables(k, core), ...defineRemedyTables(k, core), ...defineSessionTables(k, core) };
 }
 
 export type Schema = ReturnType<typeof defineSchema>;

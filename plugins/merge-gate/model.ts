@@ -84,6 +84,7 @@ export const listRunsQuery = z.object({
   repository: z.string().regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, "must be owner/repo").optional(),
   pullRequestNumber: z.coerce.number().int().min(1).optional(),
   status: z.enum(RUN_STATUSES).optional(),
+  verdict: z.enum(["PASS", "WARN", "FAIL"]).optional(),
   limit: z.coerce.number().int().min(1).max(100).default(20),
   cursor: z.string().max(200).optional(),
 });

@@ -100,6 +100,7 @@ export async function listReviewRuns(ctx: ServiceContext, query: ListRunsQuery) 
         query.repository ? eq(t.repositoryKey, query.repository.toLowerCase()) : undefined,
         query.pullRequestNumber ? eq(t.pullRequestNumber, query.pullRequestNumber) : undefined,
         query.status ? eq(t.status, query.status) : undefined,
+        query.verdict ? eq(t.verdict, query.verdict) : undefined,
         query.cursor ? lt(t.id, query.cursor) : undefined,
       ),
     )

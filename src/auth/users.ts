@@ -6,6 +6,8 @@ export interface User {
   id: string;
   name: string;
   createdAt: Date;
+  passwordHash: string | null;
+  isAdmin: boolean;
 }
 
 /** Returns the user with this name, creating it on first use (the CLI mints keys for new users this way). */

@@ -5,6 +5,7 @@ import { startServer } from "../runtime.ts";
 import { registerTrainingCommands } from "../../plugins/inference/cli.ts";
 import { registerCreditCommands } from "./credits.ts";
 import { registerKeyCommands } from "./keys.ts";
+import { registerUserCommands } from "./users.ts";
 import { registerInstallationCommands } from "../../plugins/merge-gate/cli.ts";
 import { registerPassportCommands } from "../../plugins/merge-gate/passports/cli.ts";
 import { reportAndExit, withContext } from "./run.ts";
@@ -50,6 +51,7 @@ program
   .action(() => withContext(async () => console.log("Migrations applied.")));
 
 registerKeyCommands(program);
+registerUserCommands(program);
 registerCreditCommands(program);
 registerTrainingCommands(program);
 registerInstallationCommands(program);

@@ -1,6 +1,7 @@
 import { Elysia } from "elysia";
 import { authenticate, requireScopes } from "../auth/keys.ts";
 import type { Scope } from "../auth/scopes.ts";
+import { sessionPrincipal } from "../auth/sessions.ts";
 import type { AppContext, Principal } from "../context.ts";
 
 function bearer(header: string | undefined): string | undefined {
@@ -9,11 +10,18 @@ function bearer(header: string | undefined): string | undefined {
 }
 
 /**
- * The principal of a request's `Authorization: Bearer crt_…` header (AppError 401 otherwise). Read from `request`,
+ * The principal of a request's `Authorization: Bearer crt_…` header, or of its dashboard session cookie (AppError
+ * 401 otherwise). Read from `request`,
  * not Elysia's parsed `headers`: the compiled binary's route compiler does not always see that a hook needs them.
  */
-export function authenticateRequest(ctx: AppContext, request: Request): Promise<Principal> {
-  return authenticate(ctx, bearer(request.headers.get("authorization") ?? undefined));
+export async function authenticateRequest(ctx: AppContext, request: Request): Promise<Principal> {
+  const header = request.headers.get("authorization");
+  // A browser signed in to the dashboard: its session cookie stands in for a key (bearer keys always win).
+  if (!header) {
+    const session = await sessionPrincipal(ctx, request);
+    if (session) return session;
+  }
+  return authenticate(ctx, bearer(header ?? undefined));
 }
 
 /** One authentication per request, however many hooks ask for it. */

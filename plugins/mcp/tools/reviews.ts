@@ -66,6 +66,7 @@ export const listReviewRunsTool = defineTool({
     repository: "Only runs of this repository (owner/repo)",
     pullRequestNumber: "Only runs of this pull request number",
     status: "Only runs in this status",
+    verdict: "Only runs with this verdict (PASS, WARN, FAIL)",
     limit: "Page size, 1 to 100 (default 20)",
     cursor: "nextCursor from the previous page",
   }),
