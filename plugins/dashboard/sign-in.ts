@@ -40,7 +40,7 @@ export const signInRoutes = (ctx: AppContext) => {
     .post("/sign-in", async ({ body, request, server }) => {
       const next = safeNext(body.next);
       const address = server?.requestIP(request)?.address ?? "unknown";
-      const keys = [`name:${body.name.toLowerCase()}`, `ip:${address}`];
+      const keys = SignInThrottle.keys(body.name, address);
       const wait = throttle.retryAfter(keys);
       if (wait > 0) return htmlResponse(layout({ title: "Sign in", body: html`<p class="error" role="alert">Too many failed sign-ins: try again in ${Math.ceil(wait / 60)} minute(s).</p>` }), 429, { "retry-after": String(wait) });
       const user = await verifyPassword(ctx, body.name, body.password);
@@ -49,7 +49,7 @@ export const signInRoutes = (ctx: AppContext) => {
         ctx.log.warn({ user: body.name, address }, "dashboard sign-in failed");
         return signInPage(next, "Wrong user name or password.", 401);
       }
-      throttle.succeed(keys[0]);
+      throttle.succeed(keys.name);
       const { token } = await createSession(ctx, user.id, request.headers.get("user-agent"));
       ctx.log.info({ user: user.name }, "dashboard sign-in");
       return redirect(next, { "set-cookie": cookie(ctx, token, Math.floor(SESSION_MAX_AGE_MS / 1000)) });
