@@ -96,6 +96,12 @@ export function defineMergeGateTables(k: ColumnKit, core: { users: { id: any } }
       rule: k.text("rule").notNull(),
       /** new | persisting, relative to the previous run of the same pull request. */
       novelty: k.text("novelty").notNull(),
+      /**
+       * The head lines startLine..endLine as the change's diff showed them at review time (at most 12 lines of 300
+       * characters, 2,000 in all), secrets masked; null when they were not in the diff or could not be shown safely.
+       * For the dashboard only: not part of the API's finding object.
+       */
+      snippet: k.text("snippet"),
       createdAt: k.timestamp("created_at").notNull(),
     },
     (t) => [k.index("review_findings_run_idx").on(t.runId, t.severityRank)],

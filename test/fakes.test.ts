@@ -3,6 +3,7 @@ import { createHash } from "node:crypto";
 import { mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Octokit } from "@octokit/core";
 import { RequestError } from "@octokit/request-error";
 import OpenAI from "openai";
 import { loadConfig } from "../src/config/index.ts";
@@ -452,6 +453,113 @@ describe("fake GitHub", () => {
     const jwtLike = await fetch(`${fake.apiUrl}/app`, { headers: { authorization: "Bearer a.b.c" } });
     expect(jwtLike.status).toBe(401);
     expect(await jwtLike.json()).toMatchObject({ message: "A JSON web token could not be decoded" });
+  });
+});
+
+describe("fake GitHub: the App's OAuth web flow", () => {
+  // GHES-style, so the web routes (/login/oauth/*) and the API (/api/v3/user) are seen to live apart.
+  let fake: FakeGitHub;
+  const callback = "http://critique.test/sign-in/github/callback";
+  const authorize = (params: Record<string, string>) => fetch(`${fake.url}/login/oauth/authorize?${new URLSearchParams(params)}`, { redirect: "manual" });
+  const codeFor = async (login: string) => {
+    fake.authorizeAs(login);
+    const res = await authorize({ client_id: fake.clientId, redirect_uri: callback, state: "s1" });
+    return new URL(res.headers.get("location")!).searchParams.get("code")!;
+  };
+  const exchange = (fields: Record<string, string>, accept = "application/json") =>
+    fetch(`${fake.url}/login/oauth/access_token`, { method: "POST", headers: { accept, "content-type": "application/json" }, body: JSON.stringify(fields) });
+  const credentials = () => ({ client_id: fake.clientId, client_secret: fake.clientSecret });
+  beforeAll(() => {
+    fake = FakeGitHub.start({ pathPrefix: "/api/v3" });
+  });
+  afterAll(() => fake.stop());
+
+  test("authorize: unknown client_id is GitHub's 404, nobody signed in is the login page, authorizeAs sends the browser back with a code", async () => {
+    expect((await authorize({ client_id: "Iv23linope", redirect_uri: callback, state: "s1" })).status).toBe(404);
+    const login = await authorize({ client_id: fake.clientId, redirect_uri: callback, state: "s1" });
+    expect(login.status).toBe(200);
+    expect(await login.text()).toContain("Sign in to GitHub");
+    expect(fake.authorizeAs("octo-alice")).toMatchObject({ login: "octo-alice", type: "User" });
+    const res = await authorize({ client_id: fake.clientId, redirect_uri: `${callback}?keep=1`, state: "s1" });
+    expect(res.status).toBe(302);
+    const back = new URL(res.headers.get("location")!);
+    expect(`${back.origin}${back.pathname}`).toBe(callback);
+    expect(back.searchParams.get("keep")).toBe("1");
+    expect(back.searchParams.get("state")).toBe("s1");
+    expect(back.searchParams.get("code")).toMatch(/^[0-9a-f]{20}$/);
+    expect(fake.requestsTo("GET /login/oauth/authorize")).toHaveLength(3);
+  });
+
+  test("authorize: Cancel is access_denied; a redirect_uri that is not a registered callback goes to the callback with redirect_uri_mismatch", async () => {
+    fake.authorizeAs(null);
+    const denied = new URL((await authorize({ client_id: fake.clientId, redirect_uri: callback, state: "s2" })).headers.get("location")!);
+    expect(Object.fromEntries(denied.searchParams)).toMatchObject({ error: "access_denied", error_description: "The user has denied your application access.", state: "s2" });
+    const registered = FakeGitHub.start({ callbackUrls: [callback] });
+    try {
+      registered.authorizeAs("octo-alice");
+      const res = await fetch(`${registered.url}/login/oauth/authorize?${new URLSearchParams({ client_id: registered.clientId, redirect_uri: "https://evil.example/cb", state: "s3" })}`, { redirect: "manual" });
+      const location = new URL(res.headers.get("location")!);
+      expect(`${location.origin}${location.pathname}`).toBe(callback);
+      expect(Object.fromEntries(location.searchParams)).toMatchObject({ error: "redirect_uri_mismatch", state: "s3" });
+      const ok = await fetch(`${registered.url}/login/oauth/authorize?${new URLSearchParams({ client_id: registered.clientId, state: "s4" })}`, { redirect: "manual" });
+      expect(new URL(ok.headers.get("location")!).searchParams.get("code")).toBeTruthy();
+    } finally {
+      registered.stop();
+    }
+  });
+
+  test("access_token: GitHub's JSON answer once per code; reused or unknown codes are bad_verification_code, a wrong secret incorrect_client_credentials (all 200s)", async () => {
+    const code = await codeFor("octo-alice");
+    const wrongSecret = await exchange({ ...credentials(), client_secret: "0".repeat(40), code });
+    expect(wrongSecret.status).toBe(200);
+    expect(await wrongSecret.json()).toMatchObject({ error: "incorrect_client_credentials", error_description: "The client_id and/or client_secret passed are incorrect." });
+    const res = await exchange({ ...credentials(), code, redirect_uri: callback });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toContain("application/json");
+    const token = (await res.json()) as Record<string, unknown>;
+    expect(token).toEqual({ access_token: expect.stringMatching(/^ghu_[A-Za-z0-9]{36}$/), expires_in: 28800, refresh_token: expect.stringMatching(/^ghr_[A-Za-z0-9]{76}$/), refresh_token_expires_in: expect.any(Number), token_type: "bearer", scope: "" });
+    for (const again of [code, "feedfacefeedfacefeed"]) {
+      const bad = await exchange({ ...credentials(), code: again });
+      expect(bad.status).toBe(200);
+      expect(await bad.json()).toEqual({ error: "bad_verification_code", error_description: "The code passed is incorrect or expired.", error_uri: expect.stringContaining("#bad-verification-code") });
+    }
+    expect(fake.userTokens).toContainEqual({ token: token.access_token as string, login: "octo-alice" });
+  });
+
+  test("access_token: form-encoded without Accept: application/json (and form bodies are read); a different redirect_uri is redirect_uri_mismatch", async () => {
+    const code = await codeFor("octo-bob");
+    const mismatch = await exchange({ ...credentials(), code, redirect_uri: "http://critique.test/elsewhere" });
+    expect(((await mismatch.json()) as { error: string }).error).toBe("redirect_uri_mismatch");
+    const res = await fetch(`${fake.url}/login/oauth/access_token`, { method: "POST", body: new URLSearchParams({ ...credentials(), code }) });
+    expect(res.headers.get("content-type")).toContain("application/x-www-form-urlencoded");
+    const answer = new URLSearchParams(await res.text());
+    expect(answer.get("access_token")).toStartWith("ghu_");
+    expect(answer.get("token_type")).toBe("bearer");
+  });
+
+  test("GET /user on the API with the user token is the private-user; no token, a made-up one or an installation token is refused", async () => {
+    const code = await codeFor("Octo-Carol");
+    const { access_token } = (await (await exchange({ ...credentials(), code })).json()) as { access_token: string };
+    const octokit = new Octokit({ baseUrl: fake.apiUrl, auth: access_token });
+    const { data } = await octokit.request("GET /user");
+    expect(data).toMatchObject({ login: "Octo-Carol", type: "User", url: `${fake.apiUrl}/users/Octo-Carol`, html_url: `${fake.url}/Octo-Carol`, two_factor_authentication: true });
+    expect("private_gists" in data && data.private_gists).toBe(0);
+    expect((await fetch(`${fake.url}/user`, { headers: { authorization: `Bearer ${access_token}` } })).status).toBe(404);
+    expect((await fetch(`${fake.apiUrl}/user`)).status).toBe(401);
+    const madeUp = await fetch(`${fake.apiUrl}/user`, { headers: { authorization: "Bearer ghu_madeup" } });
+    expect(await madeUp.json()).toMatchObject({ message: "Bad credentials", status: "401" });
+    fake.addInstallation(5, "acme");
+    fake.state.tokens.set("ghs_installation", { installationId: 5, expiresAt: Date.now() + 60_000 });
+    const installation = await fetch(`${fake.apiUrl}/user`, { headers: { authorization: "token ghs_installation" } });
+    expect(installation.status).toBe(403);
+    expect(((await installation.json()) as { message: string }).message).toBe("Resource not accessible by integration");
+  });
+
+  test("the client id is the one GET /app shows, and env({ oauth: true }) hands Critique the client credentials", async () => {
+    const app = createGitHubApp(loadConfig({ ...fake.env(), CRITIQUE_DATA_DIR: mkdtempSync(join(tmpdir(), "critique-fakes-")) }));
+    expect((await app!.appClient.request("GET /app")).data?.client_id).toBe(fake.clientId);
+    expect(fake.env({ oauth: true })).toMatchObject({ CRITIQUE_GITHUB_CLIENT_ID: fake.clientId, CRITIQUE_GITHUB_CLIENT_SECRET: fake.clientSecret, CRITIQUE_GITHUB_URL: fake.url, CRITIQUE_GITHUB_API_URL: fake.apiUrl });
+    expect(fake.env()).not.toHaveProperty("CRITIQUE_GITHUB_CLIENT_ID");
   });
 });
 

@@ -3,8 +3,15 @@ import { hasDashboardUsers } from "../../src/auth/passwords.ts";
 import type { AppContext } from "../../src/context.ts";
 import { CSS } from "./assets/styles.ts";
 import { JS } from "./assets/script.ts";
+import { githubSignInRoutes } from "./github-sign-in.ts";
 import { redirect } from "./page.ts";
+import { installationPages } from "./pages/installations.ts";
+import { passportPages } from "./pages/passports.ts";
+import { agentRunPages } from "./pages/agent-runs.ts";
+import { creditPages } from "./pages/credits.ts";
+import { keyPages } from "./pages/keys.ts";
 import { reviewRunPages } from "./pages/review-runs.ts";
+import { webhookPages } from "./pages/webhooks.ts";
 import { signInRoutes } from "./sign-in.ts";
 
 const asset = (body: string, type: string) => () => new Response(body, { headers: { "content-type": type, "cache-control": "public, max-age=300", "x-content-type-options": "nosniff" } });
@@ -23,5 +30,5 @@ export function dashboard(ctx: AppContext) {
     .get("/dashboard/assets/app.css", asset(CSS, "text/css; charset=utf-8"), { detail: { hide: true } })
     .get("/dashboard/assets/app.js", asset(JS, "text/javascript; charset=utf-8"), { detail: { hide: true } })
     .get("/dashboard", () => redirect("/dashboard/review-runs"), { detail: { hide: true } });
-  return [assets, signInRoutes(ctx), reviewRunPages(ctx)];
+  return [assets, signInRoutes(ctx), githubSignInRoutes(ctx), reviewRunPages(ctx), passportPages(ctx), webhookPages(ctx), installationPages(ctx), keyPages(ctx), creditPages(ctx), agentRunPages(ctx)];
 }

@@ -8,12 +8,13 @@ import { layout } from "./layout.ts";
 import { errorPage, htmlResponse, redirect, safeNext } from "./page.ts";
 import { SignInThrottle } from "./throttle.ts";
 
-function cookie(ctx: AppContext, value: string, maxAgeS: number): string {
+/** The session cookie (also set by Sign in with GitHub); an empty value with max-age 0 clears it. */
+export function cookie(ctx: AppContext, value: string, maxAgeS: number): string {
   const secure = ctx.config.publicUrl.startsWith("https://") ? "; Secure" : "";
   return `${SESSION_COOKIE}=${value}; Path=/; HttpOnly; SameSite=Lax; Max-Age=${maxAgeS}${secure}`;
 }
 
-function signInPage(next: string, problem?: string, status = 200): Response {
+function signInPage(next: string, github: boolean, problem?: string, status = 200): Response {
   const body = html`
 <form method="post" action="/sign-in" class="card narrow">
   ${problem ? html`<p class="error" role="alert">${problem}</p>` : ""}
@@ -21,6 +22,7 @@ function signInPage(next: string, problem?: string, status = 200): Response {
   <label>User name <input name="name" autocomplete="username" required autofocus></label>
   <label>Password <input name="password" type="password" autocomplete="current-password" required></label>
   <button type="submit">Sign in</button>
+  ${github ? html`<p><a href="/sign-in/github?next=${encodeURIComponent(next)}">Sign in with GitHub</a></p>` : ""}
   <p class="muted">No account yet? An operator creates one: <code>critique users create --name you --password-stdin</code></p>
 </form>`;
   return htmlResponse(layout({ title: "Sign in", body }), status);
@@ -31,11 +33,12 @@ const form = z.object({ name: z.string().max(200).default(""), password: z.strin
 /** Sign-in and sign-out: a server-side session in an HttpOnly cookie; failed attempts are throttled. */
 export const signInRoutes = (ctx: AppContext) => {
   const throttle = new SignInThrottle();
+  const github = Boolean(ctx.config.env.CRITIQUE_GITHUB_CLIENT_ID && ctx.config.env.CRITIQUE_GITHUB_CLIENT_SECRET);
   return new Elysia({ name: "dashboard-sign-in" })
     .get("/", () => redirect("/dashboard"))
     .get("/sign-in", async ({ request, query }) => {
       if (await findSession(ctx, sessionCookieOf(request))) return redirect(safeNext(query.next));
-      return signInPage(safeNext(query.next));
+      return signInPage(safeNext(query.next), github);
     }, { query: z.object({ next: z.string().max(2_000).optional() }), detail: { hide: true } })
     .post("/sign-in", async ({ body, request, server }) => {
       const next = safeNext(body.next);
@@ -47,7 +50,7 @@ export const signInRoutes = (ctx: AppContext) => {
       if (!user) {
         throttle.fail(keys);
         ctx.log.warn({ user: body.name, address }, "dashboard sign-in failed");
-        return signInPage(next, "Wrong user name or password.", 401);
+        return signInPage(next, github, "Wrong user name or password.", 401);
       }
       throttle.succeed(keys.name);
       const { token } = await createSession(ctx, user.id, request.headers.get("user-agent"));

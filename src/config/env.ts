@@ -37,6 +37,14 @@ export const envSchema = z
     CRITIQUE_GITHUB_WEBHOOK_SECRET: optionalString,
     CRITIQUE_GITHUB_API_URL: z.url().default("https://api.github.com"),
     CRITIQUE_GITHUB_URL: z.url().default("https://github.com"),
+    /**
+     * The GitHub App's OAuth client (its settings page: "Client ID" and a generated client secret). Both set: the
+     * sign-in page offers "Sign in with GitHub" (web flow on CRITIQUE_GITHUB_URL), mapping a GitHub login to the
+     * dashboard user of the same name; the App's callback URL must be `${CRITIQUE_PUBLIC_URL}/sign-in/github/callback`.
+     */
+    CRITIQUE_GITHUB_CLIENT_ID: optionalString,
+    /** The OAuth client secret of CRITIQUE_GITHUB_CLIENT_ID's App (server-side only: it never reaches a browser). */
+    CRITIQUE_GITHUB_CLIENT_SECRET: optionalString,
     /** Least spacing between content-creating GitHub requests per installation (GitHub asks for about 1 s); 0 disables. */
     CRITIQUE_GITHUB_WRITE_INTERVAL_MS: z.coerce.number().int().min(0).max(60_000).default(1_000),
     CRITIQUE_PUBLIC_URL: url("CRITIQUE_PUBLIC_URL"),
@@ -79,6 +87,8 @@ export const envSchema = z
     };
     requireTogether("CRITIQUE_GITHUB_APP_ID", "CRITIQUE_GITHUB_PRIVATE_KEY", "the App signs its JWT with it");
     requireTogether("CRITIQUE_GITHUB_PRIVATE_KEY", "CRITIQUE_GITHUB_APP_ID", "a private key belongs to an App");
+    requireTogether("CRITIQUE_GITHUB_CLIENT_ID", "CRITIQUE_GITHUB_CLIENT_SECRET", "Sign in with GitHub exchanges codes with both");
+    requireTogether("CRITIQUE_GITHUB_CLIENT_SECRET", "CRITIQUE_GITHUB_CLIENT_ID", "Sign in with GitHub exchanges codes with both");
     requireTogether("CRITIQUE_LLM_BASE_URL", "CRITIQUE_LLM_MODEL", "the upstream needs a model to call");
     requireTogether("CRITIQUE_LLM_MODEL", "CRITIQUE_LLM_BASE_URL", "the model needs an upstream to call");
     requireTogether("CRITIQUE_LLM_API_KEY", "CRITIQUE_LLM_BASE_URL", "the key belongs to an upstream");

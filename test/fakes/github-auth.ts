@@ -63,7 +63,8 @@ export function credentialOf(header: string | null): { scheme: string; value: st
 
 /**
  * GitHub's 401s and 404s before a route runs: `/app` routes need a valid App JWT, repository routes a live
- * installation token of the installation the repository is on (another's repository is 404, as on GitHub).
+ * installation token of the installation the repository is on (another's repository is 404, as on GitHub), user
+ * routes (`GET /user`) a live user token from the OAuth web flow.
  */
 export function authorize(
   s: GitHubState,
@@ -79,6 +80,13 @@ export function authorize(
     if (credential.scheme !== "bearer" || credential.value.startsWith("ghs_")) return unauthorized("A JSON web token could not be decoded");
     const problem = jwtProblem(credential.value, app.id, app.publicKey);
     return problem ? unauthorized(problem) : undefined;
+  }
+  if (auth === "user") {
+    const user = s.oauth.userTokens.get(credential.value);
+    if (user && user.expiresAt > Date.now()) return undefined;
+    // An installation token is the App, not a user: GitHub refuses it on user routes.
+    if (s.tokens.has(credential.value)) return jsonResponse(403, { message: "Resource not accessible by integration", documentation_url: `${DOCS}/users/users#get-the-authenticated-user`, status: "403" });
+    return unauthorized("Bad credentials");
   }
   const token = s.tokens.get(credential.value);
   if (!token || token.expiresAt <= Date.now()) return unauthorized("Bad credentials");

@@ -2,6 +2,7 @@ import type { GitStore } from "./git-store.ts";
 import { archiveRoutes } from "./github-archive-routes.ts";
 import { installationToken } from "./github-auth.ts";
 import { gitRoutes } from "./github-git-routes.ts";
+import { type OAuthState, userRoutes } from "./github-oauth.ts";
 import { pullReadRoutes } from "./github-pull-read-routes.ts";
 import { pullRoutes } from "./github-pull-routes.ts";
 import { appPermissions, integration, isoNow, type Schemas, type Urls } from "./github-shapes.ts";
@@ -60,15 +61,20 @@ export interface GitHubState {
   statuses: { repo: string; sha: string; data: Schemas["status"] }[];
   /** Tokens on the codeload URLs the tarball route redirected to. */
   codeload: Map<string, { repo: string; sha: string; expiresAt: number }>;
+  /** The App's OAuth client: the web flow's codes, the user tokens it handed out, the users they belong to. */
+  oauth: OAuthState;
   nextId(): number;
 }
 
-export type RouteAuth = "app" | "installation";
+/** What a route needs: an App JWT, an installation token (of the repository's installation), or a user token. */
+export type RouteAuth = "app" | "installation" | "user";
 export interface HandlerInput {
   params: Record<string, string>;
   query: URLSearchParams;
   body: unknown;
   raw: string;
+  /** Request headers, names lower-cased (the server always passes them). */
+  headers?: Record<string, string>;
   /** The absolute URL of this request without its query, for Link headers. */
   pageUrl: string;
 }
@@ -142,7 +148,7 @@ function readRoutes(s: GitHubState): RouteDef[] {
 
 /** Route strings (octokit's `METHOD /path/{param}` form) compiled to matchers. */
 export function routeTable(s: GitHubState) {
-  const defs = [...readRoutes(s), ...pullReadRoutes(s), ...writeRoutes(s), ...gitRoutes(s), ...pullRoutes(s), ...archiveRoutes(s)].map(([route, auth, handler]) => {
+  const defs = [...readRoutes(s), ...pullReadRoutes(s), ...writeRoutes(s), ...gitRoutes(s), ...pullRoutes(s), ...archiveRoutes(s), ...userRoutes(s)].map(([route, auth, handler]) => {
     const [method, template] = route.split(" ");
     const names: string[] = [];
     const pattern = template.replace(/\{(\w+)\}/g, (_, name: string) => {

@@ -2,6 +2,7 @@ import { GitStore } from "./git-store.ts";
 import { rateHeaders, rateLimited, writeRefusal } from "./github-answers.ts";
 import { CODELOAD_ROUTE, codeload } from "./github-archive-routes.ts";
 import { authorize, generateAppKeys } from "./github-auth.ts";
+import { oauthState, oauthWeb, oauthWebRoute, privateUser } from "./github-oauth.ts";
 import { type GitHubState, routeTable } from "./github-routes.ts";
 import { GitHubSeeds } from "./github-seed.ts";
 import { installation, repository, type Schemas, type Urls, user } from "./github-shapes.ts";
@@ -18,6 +19,8 @@ export interface FakeGitHubOptions {
   appSlug?: string;
   /** Lifetime of minted installation tokens (GitHub: one hour). */
   tokenLifetimeMs?: number;
+  /** The App's registered OAuth callback URLs (GitHub redirects elsewhere with `redirect_uri_mismatch`); default: any. */
+  callbackUrls?: string[];
 }
 
 const DOCS = "https://docs.github.com/rest";
@@ -69,6 +72,7 @@ export class FakeGitHub extends GitHubSeeds {
       reviews: [],
       statuses: [],
       codeload: new Map(),
+      oauth: oauthState(this.appId, options.callbackUrls),
       nextId: () => this.id(),
     };
     this.#routes = routeTable(this.state);
@@ -78,9 +82,10 @@ export class FakeGitHub extends GitHubSeeds {
     return new FakeGitHub(options);
   }
 
-  /** The environment that points Critique at this fake as its GitHub App. */
-  env(extra: { webhookSecret?: string } = {}): Record<string, string> {
+  /** The environment that points Critique at this fake as its GitHub App; `oauth` adds its OAuth client (Sign in with GitHub). */
+  env(extra: { webhookSecret?: string; oauth?: boolean } = {}): Record<string, string> {
     return {
+      ...(extra.oauth ? { CRITIQUE_GITHUB_CLIENT_ID: this.clientId, CRITIQUE_GITHUB_CLIENT_SECRET: this.clientSecret } : {}),
       CRITIQUE_GITHUB_APP_ID: String(this.appId),
       CRITIQUE_GITHUB_PRIVATE_KEY: this.privateKey,
       CRITIQUE_GITHUB_API_URL: this.apiUrl,
@@ -92,6 +97,33 @@ export class FakeGitHub extends GitHubSeeds {
 
   id(): number {
     return this.#nextId++;
+  }
+
+  /** The App's OAuth client id (the one `GET /app` shows) and client secret. */
+  get clientId(): string {
+    return this.state.oauth.clientId;
+  }
+
+  get clientSecret(): string {
+    return this.state.oauth.clientSecret;
+  }
+
+  /**
+   * Stands in for the person at GitHub's authorize page from now on: `GET /login/oauth/authorize` sends the browser
+   * straight back to `redirect_uri` with a one-time code for this login (the user is created on first use); `null`:
+   * they press Cancel (`error=access_denied`). Returns the user as `GET /user` shows it.
+   */
+  authorizeAs(login: string | null): Schemas["private-user"] | undefined {
+    this.state.oauth.browser = login;
+    if (login === null) return undefined;
+    const users = this.state.oauth.users;
+    if (!users.has(login.toLowerCase())) users.set(login.toLowerCase(), privateUser(this.state.urls, login, this.id()));
+    return users.get(login.toLowerCase());
+  }
+
+  /** User tokens the OAuth flow handed out so far, with their login. */
+  get userTokens(): { token: string; login: string }[] {
+    return [...this.state.oauth.userTokens].map(([token, t]) => ({ token, login: t.login }));
   }
 
   addInstallation(id: number, accountLogin: string, options: { suspended?: boolean } = {}): Schemas["installation"] {
@@ -158,18 +190,20 @@ export class FakeGitHub extends GitHubSeeds {
     const path = url.pathname.startsWith(`${this.#prefix}/`) ? url.pathname.slice(this.#prefix.length) : undefined;
     const recorded = await recordRequest(request, `${path ?? url.pathname}${url.search}`);
     this.requests.push(recorded);
-    // codeload lives outside the API prefix, as codeload.github.com does.
+    // codeload lives outside the API prefix, as codeload.github.com does, and the OAuth web flow on the web base.
     const isCodeload = url.pathname.startsWith("/_codeload/");
-    const matched = path === undefined || isCodeload ? undefined : this.#routes.match(request.method, path);
-    recorded.route = isCodeload ? CODELOAD_ROUTE : matched?.route;
+    const web = oauthWebRoute(request.method, url.pathname);
+    const matched = path === undefined || isCodeload || web ? undefined : this.#routes.match(request.method, path);
+    recorded.route = isCodeload ? CODELOAD_ROUTE : (web ?? matched?.route);
     const scripted = this.script.take(...(recorded.route ? [recorded.route] : []), "*");
     if (scripted?.delayMs) await sleep(scripted.delayMs);
     if (scripted?.status) return scriptedResponse({ ...scripted, status: scripted.status });
     if (isCodeload) return codeload(this.state, request.method, url);
+    if (web) return oauthWeb(this.state, web, url, recorded);
     if (!matched) return jsonResponse(404, { message: "Not Found", documentation_url: DOCS, status: "404" });
     const denied = authorize(this.state, { id: this.appId, publicKey: this.publicKey }, request.headers.get("authorization"), matched.auth, matched.params);
     if (denied) return denied;
-    const input = { params: matched.params, query: url.searchParams, body: recorded.body, raw: recorded.rawBody, pageUrl: `${this.apiUrl}${path}` };
+    const input = { params: matched.params, query: url.searchParams, body: recorded.body, raw: recorded.rawBody, headers: recorded.headers, pageUrl: `${this.apiUrl}${path}` };
     const answer = writeRefusal(this.state, matched.route, matched.params) ?? (await matched.handler(input));
     const headers = { ...rateHeaders(this.requests.length), ...answer.headers };
     // A redirect (the tarball's 302) has an empty body, as GitHub's does.

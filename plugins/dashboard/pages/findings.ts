@@ -4,7 +4,9 @@ import type { ReviewRunView } from "../../merge-gate/model.ts";
 import { loadFindings } from "../../merge-gate/views.ts";
 import { badge, type Fragment, html } from "../html.ts";
 
-type Finding = ReviewRunView["findings"][number];
+/** A finding as the API shows it, plus (on the dashboard only) the head lines it points at, from its row. */
+export type FindingWithSnippet = ReviewRunView["findings"][number] & { snippet?: string | null };
+type Finding = FindingWithSnippet;
 const SEVERITIES = ["FAIL", "WARNING", "INFO"] as const;
 
 /** Findings of the pull request's previous completed review that this one no longer reports (fixed by a push). */
@@ -23,12 +25,18 @@ export async function resolvedSince(ctx: ServiceContext, run: ReviewRunView): Pr
 
 const lines = (f: Finding) => (f.startLine ? `:${f.startLine}${f.endLine && f.endLine !== f.startLine ? `–${f.endLine}` : ""}` : "");
 
+/** The code lines a finding points at, as the diff showed them at review time, headed by the first line's number. */
+function snippetBlock(f: Finding): Fragment | string {
+  if (typeof f.snippet !== "string" || !f.snippet || !f.startLine) return "";
+  return html`<figure class="snippet"><figcaption class="muted">${f.filePath ?? ""} from line ${f.startLine}</figcaption><pre data-start-line="${f.startLine}"><code>${f.snippet}</code></pre></figure>`;
+}
+
 function findingCard(f: Finding): Fragment {
   return html`<article class="finding sev-${f.severity}" aria-label="${f.severity} finding: ${f.title}">
 <h3>${badge(f.severity)} ${badge(f.novelty)} ${f.title}</h3>
 <p class="muted">${f.specialist} · ${f.filePath ? html`<code>${f.filePath}${lines(f)}</code>` : "no file"} · confidence ${f.confidence.toFixed(2)} · <code>${f.fingerprint}</code></p>
 <p>${f.summary}</p>
-${"snippet" in f && typeof f.snippet === "string" && f.snippet ? html`<pre><code>${f.snippet}</code></pre>` : ""}
+${snippetBlock(f)}
 </article>`;
 }
 

@@ -2,13 +2,13 @@ import { Elysia } from "elysia";
 import type { AppContext } from "../../../src/context.ts";
 import { AppError } from "../../../src/errors.ts";
 import type { Coverage } from "../../merge-gate/analysis/verdict.ts";
-import { listRunsQuery, RUN_STATUSES } from "../../merge-gate/model.ts";
+import { listRunsQuery, RUN_STATUSES, type ReviewRunView } from "../../merge-gate/model.ts";
 import { queueReview } from "../../merge-gate/runs.ts";
-import { listReviewRuns, reviewRunView } from "../../merge-gate/views.ts";
+import { listReviewRuns, loadFindings, reviewRunView } from "../../merge-gate/views.ts";
 import { badge, html, nextPage, time } from "../html.ts";
 import { layout } from "../layout.ts";
 import { dashboardPage, HIDDEN, redirect } from "../page.ts";
-import { findingsSection, resolvedSince } from "./findings.ts";
+import { type FindingWithSnippet, findingsSection, resolvedSince } from "./findings.ts";
 
 const CURRENT = "/dashboard/review-runs";
 
@@ -54,6 +54,7 @@ ${nextPage(CURRENT, { repository: filters.repository, status: filters.status, ve
       `${CURRENT}/:id`,
       dashboardPage(ctx, async ({ ctx: scoped, viewer, params }) => {
         const run = await reviewRunView(scoped, params.id, { allFindings: true });
+        const findings = await withSnippets(scoped, run.reviewRunId, run.findings);
         const github = `${ctx.config.env.CRITIQUE_GITHUB_URL.replace(/\/$/, "")}/${run.repository}`;
         const resolved = await resolvedSince(scoped, run);
         const remedy = run.latestRemedyRun;
@@ -71,7 +72,7 @@ ${nextPage(CURRENT, { repository: filters.repository, status: filters.status, ve
   <dt>Times</dt><dd>created ${time(run.createdAt)}, completed ${time(run.completedAt)}</dd>
 </dl>
 <form method="post" action="/dashboard/review-runs/${run.reviewRunId}/rerun" class="inline"><input type="hidden" name="_csrf" value="${viewer.csrfToken}"><button type="submit">Re-run review</button></form>
-${findingsSection(run.findings, resolved)}`;
+${findingsSection(findings, resolved)}`;
         return layout({ title: `Review of ${run.repository}#${run.pullRequestNumber}`, viewer, current: CURRENT, body });
       }),
       HIDDEN,
@@ -85,6 +86,13 @@ ${findingsSection(run.findings, resolved)}`;
       }),
       HIDDEN,
     );
+
+/** The API's finding objects carry no code: the page reads each finding's snippet from its row (one query by run). */
+async function withSnippets(ctx: AppContext, runId: string, findings: ReviewRunView["findings"]): Promise<FindingWithSnippet[]> {
+  if (findings.length === 0) return findings;
+  const snippets = new Map((await loadFindings(ctx, runId)).map((row) => [row.id, row.snippet]));
+  return findings.map((f) => ({ ...f, snippet: snippets.get(f.id) ?? null }));
+}
 
 function coverageText(coverage: unknown) {
   const c = coverage as Partial<Coverage> | null;

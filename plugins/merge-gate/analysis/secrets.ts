@@ -3,7 +3,7 @@ import { type Finding, fingerprintOf } from "./finding.ts";
 
 /** secretlint and its rules weigh ~20 MB: loaded on the first scan, not at start-up. */
 let loading: Promise<{ lintSource: typeof import("@secretlint/core").lintSource; config: { rules: unknown[] } }> | undefined;
-function secretlint() {
+export function secretlint() {
   loading ??= Promise.all([import("@secretlint/core"), import("@secretlint/secretlint-rule-preset-recommend")]).then(([core, preset]) => ({
     lintSource: core.lintSource,
     config: { rules: [{ id: "@secretlint/secretlint-rule-preset-recommend", rule: preset.creator }] },

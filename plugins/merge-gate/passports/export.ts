@@ -27,8 +27,9 @@ export async function exportPassportBundle(ctx: ServiceContext, id: string): Pro
     snapshots,
     reviewRuns: runs.map(({ webhook: _secret, userId: _user, ...run }) => ({
       ...run,
-      findings: findings.filter((x) => x.runId === run.id),
-      earlierExecutions: history.filter((x) => x.runId === run.id),
+      // Code snippets are for the dashboard; the bundle keeps its documented finding fields.
+      findings: findings.filter((x) => x.runId === run.id).map(({ snippet: _code, ...finding }) => finding),
+      earlierExecutions: history.filter((x) => x.runId === run.id).map((x) => ({ ...x, findings: (x.findings as { snippet?: unknown }[]).map(({ snippet: _code, ...finding }) => finding) })),
     })),
     checkpoints: checkpoints.map(({ userId: _user, ...c }) => c),
     policyEvaluations: evaluations,

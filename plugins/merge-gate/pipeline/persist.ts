@@ -1,7 +1,9 @@
 import { and, eq } from "drizzle-orm";
 import type { AppContext } from "../../../src/context.ts";
 import { newId } from "../../../src/ids.ts";
+import type { ChangedFile } from "../analysis/diff.ts";
 import type { RunRow } from "../runs.ts";
+import { findingSnippets } from "./snippets.ts";
 import type { ReviewOutcome } from "./summary.ts";
 
 const SEVERITY_RANK = { FAIL: 0, WARNING: 1, INFO: 2 } as const;
@@ -9,9 +11,11 @@ const SEVERITY_RANK = { FAIL: 0, WARNING: 1, INFO: 2 } as const;
 /**
  * Writes the findings and completes the run atomically. Idempotent: a retried attempt replaces what a dead one
  * wrote. Returns undefined when the run moved on meanwhile (cancelled, or re-queued as a newer execution).
+ * `files` (the change as reviewed) gives each finding its `snippet`: the head lines it points at, secrets masked.
  */
-export async function completeRun(ctx: AppContext, run: RunRow, outcome: ReviewOutcome, summary: string, creditsCharged: number | null): Promise<RunRow | undefined> {
+export async function completeRun(ctx: AppContext, run: RunRow, outcome: ReviewOutcome, summary: string, creditsCharged: number | null, files: ChangedFile[] = []): Promise<RunRow | undefined> {
   const { reviewRuns: r, reviewFindings: f } = ctx.tables;
+  const snippets = await snippetsOf(ctx, run, outcome, files);
   const now = new Date();
   return ctx.database.transaction(async (tx) => {
     const [updated] = await tx
@@ -33,7 +37,7 @@ export async function completeRun(ctx: AppContext, run: RunRow, outcome: ReviewO
     await tx.delete(f).where(eq(f.runId, run.id));
     if (outcome.findings.length) {
       await tx.insert(f).values(
-        outcome.findings.map((finding) => ({
+        outcome.findings.map((finding, i) => ({
           id: newId(),
           runId: run.id,
           specialist: finding.specialist,
@@ -48,10 +52,21 @@ export async function completeRun(ctx: AppContext, run: RunRow, outcome: ReviewO
           fingerprint: finding.fingerprint,
           rule: finding.rule,
           novelty: finding.novelty,
+          snippet: snippets[i],
           createdAt: now,
         })),
       );
     }
     return updated;
   });
+}
+
+/** Snippets are a convenience for the dashboard: if they cannot be made, the findings are stored without them. */
+async function snippetsOf(ctx: AppContext, run: RunRow, outcome: ReviewOutcome, files: ChangedFile[]): Promise<(string | null)[]> {
+  try {
+    return await findingSnippets(outcome.findings, files);
+  } catch (error) {
+    ctx.log.warn({ err: error, runId: run.id }, "could not extract finding snippets; storing findings without them");
+    return outcome.findings.map(() => null);
+  }
 }

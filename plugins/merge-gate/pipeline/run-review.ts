@@ -83,7 +83,7 @@ async function execute(ctx: AppContext, run: RunRow, octokit: Octokit, signal: A
     const lead = leadSummary(analysis.outcome);
     const cost = runCost(ctx, analysis);
     const charged = reservation ? (await settleReservation(ctx, { reservationId: reservation, amount: cost })).reservation.charged : null;
-    const completed = await completeRun(ctx, { ...run, pullRequestTitle: run.pullRequestTitle ?? change.title }, analysis.outcome, lead, charged);
+    const completed = await completeRun(ctx, { ...run, pullRequestTitle: run.pullRequestTitle ?? change.title }, analysis.outcome, lead, charged, change.files);
     if (!completed) return { skipped: "run changed while reviewing" };
     await announceRun(ctx, completed);
     const problems = await publishReview(ctx, octokit, completed, analysis.outcome, lead, state.checkRunId);

@@ -5,7 +5,7 @@ import type { RemedyStep } from "./advance.ts";
 import type { RemedyOutcome } from "./model.ts";
 import { endRemedy } from "./settle.ts";
 import { recordRemedy } from "./record.ts";
-import { type RemedyRow, transitionRemedy } from "./store.ts";
+import { findRemedy, type RemedyRow, transitionRemedy } from "./store.ts";
 
 /**
  * Proof, not claims: the remedy is `resolved` only when the review of its commit no longer reports any targeted
@@ -53,12 +53,14 @@ export async function queueFollowUp(ctx: AppContext, remedy: RemedyRow): Promise
         headSha: commitSha,
       })
     ).run;
-  const moved = await transitionRemedy(ctx, remedy.id, { statuses: ["IN_PROGRESS"], stage: "re-reviewing" }, { followUpReviewRunId: review.id });
-  if (!moved) return { did: "nothing: the remedy moved on elsewhere", waiting: false };
-  if (!remedy.followUpReviewRunId) {
+  // Only the attempt that names the review records it (two attempts at once both get here, one wins).
+  const named = await transitionRemedy(ctx, remedy.id, { statuses: ["IN_PROGRESS"], stage: "re-reviewing", unset: "followUpReviewRunId" }, { followUpReviewRunId: review.id });
+  if (named) {
     ctx.log.info({ remedyRunId: remedy.id, commitSha, reviewRunId: review.id }, "remedy re-review queued");
-    await recordRemedy(ctx, moved);
+    await recordRemedy(ctx, named);
   }
+  const current = named ?? (await findRemedy(ctx, remedy.id));
+  if (!current || current.status !== "IN_PROGRESS" || !current.followUpReviewRunId) return { did: "nothing: the remedy moved on elsewhere", waiting: false };
   // The review may have ended before the remedy named it (its "finished" notice then found no remedy): judge now.
-  return watchReReview(ctx, moved);
+  return watchReReview(ctx, current);
 }

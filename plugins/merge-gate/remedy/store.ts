@@ -1,4 +1,4 @@
-import { and, desc, eq, inArray } from "drizzle-orm";
+import { and, desc, eq, inArray, isNull } from "drizzle-orm";
 import type { AppContext } from "../../../src/context.ts";
 import type { RemedyStage, RemedyStatus } from "./model.ts";
 
@@ -31,12 +31,17 @@ export async function latestRemedies(ctx: AppContext, reviewRunIds: string[]): P
  * Moves a remedy on only from the given statuses and stage (two workers acting on one remedy: one update wins,
  * the other gets nothing back and stops).
  */
-export async function transitionRemedy(ctx: AppContext, id: string, from: { statuses: RemedyStatus[]; stage?: RemedyStage }, patch: Partial<RemedyRow>): Promise<RemedyRow | undefined> {
+export async function transitionRemedy(
+  ctx: AppContext,
+  id: string,
+  from: { statuses: RemedyStatus[]; stage?: RemedyStage; unset?: "followUpReviewRunId" },
+  patch: Partial<RemedyRow>,
+): Promise<RemedyRow | undefined> {
   const t = ctx.tables.remedyRuns;
   const [row] = await ctx.db
     .update(t)
     .set({ ...patch, updatedAt: new Date() })
-    .where(and(eq(t.id, id), inArray(t.status, from.statuses), from.stage ? eq(t.stage, from.stage) : undefined))
+    .where(and(eq(t.id, id), inArray(t.status, from.statuses), from.stage ? eq(t.stage, from.stage) : undefined, from.unset ? isNull(t[from.unset]) : undefined))
     .returning();
   return row;
 }
