@@ -60,7 +60,7 @@ export async function queueFollowUp(ctx: AppContext, remedy: RemedyRow): Promise
     await recordRemedy(ctx, named);
   }
   const current = named ?? (await findRemedy(ctx, remedy.id));
-  if (!current || current.status !== "IN_PROGRESS" || !current.followUpReviewRunId) return { did: "nothing: the remedy moved on elsewhere", waiting: false };
+  if (current?.status !== "IN_PROGRESS" || !current.followUpReviewRunId) return { did: "nothing: the remedy moved on elsewhere", waiting: false };
   // The review may have ended before the remedy named it (its "finished" notice then found no remedy): judge now.
   return watchReReview(ctx, current);
 }
