@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { listKeys } from "../../src/auth/keys.ts";
+import { createKey, listKeys } from "../../src/auth/keys.ts";
 import { DEFAULT_SCOPES } from "../../src/auth/scopes.ts";
+import { ensureUser } from "../../src/auth/users.ts";
+import { newId } from "../../src/ids.ts";
 import { type Browserless, signIn } from "../helpers/dashboard.ts";
 import { startTestServer, type TestServer } from "../helpers/server.ts";
 
@@ -175,4 +177,18 @@ test("key names are escaped in the result page, the list and the confirmation", 
   expect(page).toContain("&quot;&gt;&lt;img src=x onerror=alert(1)&gt;");
   expect(page).not.toMatch(/<img/);
   expect(page).not.toMatch(/<script>alert/);
+});
+
+describe("the server's own run keys", () => {
+  test("a coding-agent run's key is neither listed nor revocable on the page (it would break the run's model calls)", async () => {
+    const runKey = await createKey(ctx(), { name: "coding-agent run for the page test", user: "alice", scopes: ["inference"] });
+    const { id: userId } = await ensureUser(ctx(), "alice");
+    const at = new Date();
+    await ctx().db.insert(ctx().tables.codingAgentRuns).values({ id: newId(), userId, status: "IDLE", model: "m", billing: "credits", prompt: "p", provider: "local", limits: { maxMinutes: 1, maxCredits: 1, maxTurns: 1 }, runKeyId: runKey.id, createdAt: at, updatedAt: at });
+    const page = await (await alice.get("/dashboard/keys")).text();
+    expect(page).not.toContain(runKey.id);
+    const revoke = await alice.post(`/dashboard/keys/${runKey.id}/revoke`);
+    expect(revoke.status).toBe(404);
+    expect((await me(runKey.key)).status).toBe(200);
+  });
 });

@@ -19,7 +19,8 @@ table { border-collapse: collapse; width: 100%; } th, td { text-align: left; pad
 .badge-fail, .badge-failed, .badge-block, .badge-critical, .badge-high { color: var(--fail); }
 .badge-warn, .badge-warning, .badge-require_approval, .badge-medium, .badge-in_progress, .badge-queued, .badge-running { color: var(--warn); }
 .badge-pass, .badge-completed, .badge-allow, .badge-low, .badge-resolved, .badge-active { color: var(--pass); }
-.badge-info, .badge-new { color: var(--info); }
+.badge-info, .badge-new, .badge-idle, .badge-provisioning, .badge-persisting { color: var(--info); }
+.badge-cancelled, .badge-expired, .badge-revoked, .badge-unresolved, .badge-partially_resolved { color: var(--muted); }
 .card { border: 1px solid var(--line); border-radius: 8px; padding: 12px 16px; margin: 12px 0; }
 .narrow { max-width: 420px; } label { display: block; margin: 8px 0; } input, select, textarea { font: inherit; padding: 4px 6px; max-width: 100%; }
 form.inline { display: inline; } button { font: inherit; padding: 4px 12px; cursor: pointer; }

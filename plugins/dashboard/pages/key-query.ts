@@ -1,10 +1,11 @@
-import { and, desc, eq, lt } from "drizzle-orm";
+import { and, desc, eq, isNull, lt } from "drizzle-orm";
 import type { ServiceContext } from "../../../src/context.ts";
 import { notFound } from "../../../src/errors.ts";
 
 /**
  * Read-only key lookups of the signed-in user (src/auth/keys.ts has no paginated, owner-scoped listing): the
- * dashboard never sees another user's key, and a user with many coding-agent runs (one key each) gets pages.
+ * dashboard never sees another user's key. The short-lived keys the server mints for its own coding-agent runs are
+ * left out: they are the server's, and revoking one by hand would break that run's model calls.
  */
 export interface OwnKey {
   id: string;
@@ -23,10 +24,12 @@ const columns = (k: ServiceContext["tables"]["apiKeys"]) => ({ id: k.id, name: k
 
 export async function ownKeys(ctx: ServiceContext, cursor: string | undefined): Promise<{ keys: OwnKey[]; nextCursor: string | null }> {
   const k = ctx.tables.apiKeys;
+  const runs = ctx.tables.codingAgentRuns;
   const rows = await ctx.db
     .select(columns(k))
     .from(k)
-    .where(and(eq(k.userId, ctx.principal.userId), cursor ? lt(k.id, cursor) : undefined))
+    .leftJoin(runs, eq(runs.runKeyId, k.id))
+    .where(and(eq(k.userId, ctx.principal.userId), isNull(runs.id), cursor ? lt(k.id, cursor) : undefined))
     // Ids are time-ordered (src/ids.ts): newest first, and the last id seen is the cursor.
     .orderBy(desc(k.id))
     .limit(KEYS_PER_PAGE + 1);
@@ -40,7 +43,8 @@ export async function ownKey(ctx: ServiceContext, id: string): Promise<OwnKey> {
   const [row] = await ctx.db
     .select(columns(k))
     .from(k)
-    .where(and(eq(k.id, id), eq(k.userId, ctx.principal.userId)));
+    .leftJoin(ctx.tables.codingAgentRuns, eq(ctx.tables.codingAgentRuns.runKeyId, k.id))
+    .where(and(eq(k.id, id), eq(k.userId, ctx.principal.userId), isNull(ctx.tables.codingAgentRuns.id)));
   if (!row) throw notFound(`API key ${id}`);
   return row;
 }
