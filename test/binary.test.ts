@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { type BinaryServer, ensureBinary, environOf, runCli, startBinary } from "./helpers/binary.ts";
 import { createBackends, type TestBackends } from "./helpers/databases.ts";
 import { docsPage, fetchOpenApiYaml, validateOpenApi } from "./helpers/openapi.ts";
+import { waitFor } from "./helpers/jobs.ts";
 
 // The compiled binary, started from an empty directory with no node_modules: everything it needs is inside.
 let cwd: string;
@@ -126,11 +127,12 @@ test("an invalid variable stops start-up with one line naming it", async () => {
 
 test.if(process.platform === "linux")("serve runs with mimalloc's purging off, in the pid it was started as; an operator's own value is kept", async () => {
   expect(environOf(server.proc.pid).MIMALLOC_PURGE_DELAY).toBe("-1");
-  expect(server.logs()).toContain('"mimallocPurgeDelay":"-1"');
+  // The log line is written asynchronously after start-up: wait for it (bounded) rather than read it at once.
+  await waitFor("the mimalloc log line", () => server.logs().includes('"mimallocPurgeDelay":"-1"'));
   const own = await startBinary(cwd, { ...env, MIMALLOC_PURGE_DELAY: "100" });
   try {
     expect(environOf(own.proc.pid).MIMALLOC_PURGE_DELAY).toBe("100");
-    expect(own.logs()).toContain('"mimallocPurgeDelay":"100"');
+    await waitFor("the operator's mimalloc value in the log", () => own.logs().includes('"mimallocPurgeDelay":"100"'));
   } finally {
     expect(await own.stop("SIGTERM")).toBe(0);
   }
