@@ -1,4 +1,4 @@
-import { and, desc, eq, lt } from "drizzle-orm";
+import { and, desc, eq, lt, type SQL } from "drizzle-orm";
 import type { ServiceContext } from "../../src/context.ts";
 import { AppError, notFound } from "../../src/errors.ts";
 import { type AttemptRow, attemptsOf, type DeliveryRow, redeliver } from "../../src/webhooks/index.ts";
@@ -35,11 +35,36 @@ function deliveryView(row: DeliveryRow, attempts: AttemptRow[]): DeliveryView {
 /** An endpoint's deliveries, newest first (cursor-paginated by id), each with every attempt. */
 export async function listDeliveries(ctx: ServiceContext, endpointId: string, query: ListDeliveriesQuery) {
   await getOwnEndpoint(ctx, endpointId);
+  return pageOf(ctx, eq(ctx.tables.webhookDeliveries.endpointId, endpointId), query);
+}
+
+/**
+ * The deliveries of a run's own webhook (channel `run`), same shape as an endpoint's. The caller has checked
+ * that the principal may see the run (the run's surface owns that rule).
+ */
+export async function listRunDeliveries(ctx: ServiceContext, runId: string, query: ListDeliveriesQuery) {
+  const t = ctx.tables.webhookDeliveries;
+  return pageOf(ctx, and(eq(t.channel, "run"), eq(t.runId, runId))!, query);
+}
+
+/** Sends a run webhook's delivery again (same id and body); the caller has checked the run is visible. */
+export async function redeliverRunDelivery(ctx: ServiceContext, runId: string, deliveryId: string): Promise<DeliveryView> {
+  const t = ctx.tables.webhookDeliveries;
+  const [row] = await ctx.db
+    .select()
+    .from(t)
+    .where(and(eq(t.id, deliveryId), eq(t.channel, "run"), eq(t.runId, runId)));
+  if (!row) throw notFound(`Delivery ${deliveryId}`);
+  const reopened = await redeliver(ctx, row);
+  return deliveryView(reopened, await attemptsOf(ctx, [reopened.id]));
+}
+
+async function pageOf(ctx: ServiceContext, scope: SQL, query: ListDeliveriesQuery) {
   const t = ctx.tables.webhookDeliveries;
   const rows = await ctx.db
     .select()
     .from(t)
-    .where(and(eq(t.endpointId, endpointId), query.status ? eq(t.status, query.status) : undefined, query.cursor ? lt(t.id, query.cursor) : undefined))
+    .where(and(scope, query.status ? eq(t.status, query.status) : undefined, query.cursor ? lt(t.id, query.cursor) : undefined))
     .orderBy(desc(t.id))
     .limit(query.limit + 1);
   const page = rows.slice(0, query.limit);

@@ -3,7 +3,8 @@ import { webhookDeliveryJob } from "../../src/webhooks/index.ts";
 import { webhookRoutes } from "./routes.ts";
 
 export { publishLifecycleEvent, type LifecycleEventInput } from "./publish.ts";
-export { LIFECYCLE_EVENTS, type LifecycleEvent } from "./model.ts";
+export { LIFECYCLE_EVENTS, type LifecycleEvent, deliveryObject, listDeliveriesQuery } from "./model.ts";
+export { listRunDeliveries, redeliverRunDelivery } from "./deliveries.ts";
 
 /** Outbound webhooks: the delivery job (both channels) and the lifecycle endpoint routes. */
 export function webhooks(ctx: AppContext) {
