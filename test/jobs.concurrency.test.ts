@@ -173,3 +173,28 @@ describe("shutdown", () => {
       }
     }));
 });
+
+describe(`an idle in-database queue (${testQueue})`, () => {
+  test.if(testQueue === "local")("backs off while idle, yet picks up work at once in its own process and within the idle interval from another", () =>
+    withBackends(async (backends) => {
+      // Polls every 20 ms while busy, backing off up to 1.5 s while idle.
+      const env = { CRITIQUE_JOB_POLL_MS: "20", CRITIQUE_JOB_IDLE_POLL_MS: "1500" };
+      const worker = await started(backends, env);
+      const other = await jobContext(backends, env); // enqueues only, as a CLI or another server would
+      try {
+        await Bun.sleep(3_500); // long enough to reach the longest idle sleep (20, 40, … 1280, 1500 ms)
+        const local = Date.now();
+        const mine = await worker.jobs.enqueue(counted, {});
+        await waitFor("the local job", async () => (await worker.jobs.get(mine))?.status === "completed");
+        expect(Date.now() - local).toBeLessThan(1_000); // woken by its own enqueue, not left to the next idle poll
+        await Bun.sleep(3_500);
+        const remote = Date.now();
+        const theirs = await other.jobs.enqueue(counted, {});
+        await waitFor("the other process's job", async () => (await worker.jobs.get(theirs))?.status === "completed");
+        expect(Date.now() - remote).toBeLessThan(4_000); // at most one idle interval (1.5 s) plus the run
+      } finally {
+        await closeContext(other);
+        await closeContext(worker);
+      }
+    }));
+});

@@ -62,6 +62,8 @@ export const envSchema = z
     CRITIQUE_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
     CRITIQUE_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(30_000),
     CRITIQUE_JOB_POLL_MS: z.coerce.number().int().min(5).default(250),
+    /** In-database queue: polls that find nothing back off (doubling) up to this interval; any work resets them. */
+    CRITIQUE_JOB_IDLE_POLL_MS: z.coerce.number().int().min(5).default(2_000),
     CRITIQUE_JOB_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
     CRITIQUE_JOB_LEASE_MS: z.coerce.number().int().min(500).default(30_000),
     /** The OpenCode binary coding-agent runs use (default: the `opencode-ai` package next to the server, then PATH). */

@@ -47,7 +47,7 @@ export class JobScheduler {
     this.store = new JobStore(database.db, database.tables, `${hostname()}:${process.pid}:${crypto.randomUUID().slice(0, 8)}`, this.leaseMs);
     this.runner = new JobRunner({ store: this.store, catalog: this.catalog, log, leaseMs: this.leaseMs, requeued: (row) => this.deliver(row) });
     const deps = { store: this.store, runner: this.runner, catalog: this.catalog, log, concurrency: env.CRITIQUE_JOB_CONCURRENCY };
-    this.driver = env.REDIS_URL ? new RedisDriver(deps, env.REDIS_URL, env.CRITIQUE_REDIS_PREFIX) : new LocalDriver(deps, env.CRITIQUE_JOB_POLL_MS);
+    this.driver = env.REDIS_URL ? new RedisDriver(deps, env.REDIS_URL, env.CRITIQUE_REDIS_PREFIX) : new LocalDriver(deps, env.CRITIQUE_JOB_POLL_MS, Math.max(env.CRITIQUE_JOB_POLL_MS, env.CRITIQUE_JOB_IDLE_POLL_MS));
   }
 
   /** Makes job types runnable in this process (features call this when they are mounted). */

@@ -1,8 +1,10 @@
 import type { Delivery, DriverDeps, JobDriver } from "./driver.ts";
 
 /**
- * The embedded queue: the database itself, polled every `pollMs`. Enqueueing in this process and finishing a job
- * wake the loop at once, so pickup is immediate here and at most one poll interval away in other processes.
+ * The embedded queue: the database itself, polled every `pollMs` while there is work. Polls that find nothing back
+ * off, doubling up to `idlePollMs`, so an idle server costs next to nothing. Enqueueing in this process and
+ * finishing a job wake the loop at once (and reset the backoff), so pickup is immediate here and at most one idle
+ * interval away in other processes.
  */
 export class LocalDriver implements JobDriver {
   readonly kind = "local";
@@ -13,16 +15,22 @@ export class LocalDriver implements JobDriver {
   private loopDone?: Promise<void>;
   private readonly timers = new Set<ReturnType<typeof setTimeout>>();
 
+  /** The current sleep between polls: `pollMs` after work, growing towards `idlePollMs` while idle. */
+  private interval: number;
+
   constructor(
     private readonly deps: DriverDeps,
     private readonly pollMs: number,
-  ) {}
+    private readonly idlePollMs = pollMs,
+  ) {
+    this.interval = pollMs;
+  }
 
   async deliver(job: Delivery): Promise<void> {
     const delay = job.runAt.getTime() - Date.now();
     if (delay <= 0) return this.wake();
-    // A retry due before the next poll gets its own wake-up, so short backoffs are honoured precisely.
-    if (delay < this.pollMs) {
+    // A job due before the next poll gets its own wake-up, so short backoffs are honoured precisely.
+    if (delay < this.idlePollMs) {
       const timer = setTimeout(() => {
         this.timers.delete(timer);
         this.wake();
@@ -53,6 +61,7 @@ export class LocalDriver implements JobDriver {
 
   private wake(): void {
     this.woken = true;
+    this.interval = this.pollMs;
     this.wakeSleeper?.();
   }
 
@@ -77,6 +86,7 @@ export class LocalDriver implements JobDriver {
       await new Promise<void>((resolve) => setImmediate(resolve));
       if (claimed > 0 && claimed === free) continue;
       await this.sleep();
+      this.interval = claimed > 0 ? this.pollMs : Math.min(this.idlePollMs, this.interval * 2);
     }
   }
 
@@ -88,7 +98,7 @@ export class LocalDriver implements JobDriver {
         this.wakeSleeper = undefined;
         resolve();
       };
-      const timer = setTimeout(done, this.pollMs);
+      const timer = setTimeout(done, this.interval);
       this.wakeSleeper = done;
     });
   }
