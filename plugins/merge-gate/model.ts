@@ -62,7 +62,7 @@ export const reviewRunObject = z.object({
   findings: z.array(findingObject),
   findingsTotal: z.number().int(),
   findingsTruncated: z.boolean(),
-  urls: z.object({ reviewRun: z.string(), reviewRunWithFindings: z.string() }),
+  urls: z.object({ reviewRun: z.string(), reviewRunWithFindings: z.string(), dashboard: z.string().describe("The run's page in the web dashboard") }),
   latestRemedyRun: latestRemedyObject.nullable().describe("The newest remedy (fix run) queued from this review, if any"),
   repository: z.string(),
   pullRequestNumber: z.number().int(),

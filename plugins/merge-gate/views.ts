@@ -12,7 +12,7 @@ export const DEFAULT_FINDINGS_CAP = 5;
 
 export function runUrls(id: string) {
   const reviewRun = `/api/v1/review-runs/${id}`;
-  return { reviewRun, reviewRunWithFindings: `${reviewRun}?findings=all` };
+  return { reviewRun, reviewRunWithFindings: `${reviewRun}?findings=all`, dashboard: `/dashboard/review-runs/${id}` };
 }
 
 /** The run if the principal may see it; otherwise 404, exactly as for an id that does not exist. */

@@ -28,6 +28,8 @@ export async function completeRun(ctx: AppContext, run: RunRow, outcome: ReviewO
         riskScore: outcome.risk.score,
         coverage: outcome.coverage,
         creditsCharged,
+        // The title GitHub gave when the request named none (the pipeline passes it in on the run).
+        pullRequestTitle: run.pullRequestTitle,
         completedAt: now,
         updatedAt: now,
       })
