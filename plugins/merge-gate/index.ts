@@ -12,6 +12,7 @@ import { remedyJob } from "./remedy/job.ts";
 import { remedyRoutes } from "./remedy/routes.ts";
 import { subscribeRemedies } from "./remedy/subscribe.ts";
 import { mergeGateRoutes } from "./routes.ts";
+import { sarifRoutes } from "./sarif/routes.ts";
 import { runDeliveryRoutes } from "./run-deliveries.ts";
 
 /**
@@ -23,5 +24,5 @@ export function mergeGate(ctx: AppContext) {
   serverCheckpointSettings(ctx);
   ctx.jobs.register(reviewJob, checkpointJob, githubEventJob, remedyJob);
   subscribeRemedies(ctx);
-  return [mergeGateRoutes(ctx), runDeliveryRoutes(ctx), remedyRoutes(ctx), checkpointRoutes(ctx), passportRoutes(ctx), githubWebhookRoutes(ctx), handoffRoutes(ctx)];
+  return [mergeGateRoutes(ctx), runDeliveryRoutes(ctx), sarifRoutes(ctx), remedyRoutes(ctx), checkpointRoutes(ctx), passportRoutes(ctx), githubWebhookRoutes(ctx), handoffRoutes(ctx)];
 }

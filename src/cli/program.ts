@@ -4,6 +4,7 @@ import { loadConfig } from "../config/index.ts";
 import { startServer } from "../runtime.ts";
 import { registerTrainingCommands } from "../../plugins/inference/cli.ts";
 import { registerCreditCommands } from "./credits.ts";
+import { registerGateCommand } from "./gate.ts";
 import { registerKeyCommands } from "./keys.ts";
 import { registerUserCommands } from "./users.ts";
 import { registerInstallationCommands } from "../../plugins/merge-gate/cli.ts";
@@ -56,5 +57,6 @@ registerCreditCommands(program);
 registerTrainingCommands(program);
 registerInstallationCommands(program);
 registerPassportCommands(program);
+registerGateCommand(program);
 
 await program.parseAsync(process.argv);
