@@ -8,7 +8,7 @@ import { type BinaryServer, ensureBinary, runCli, startBinary } from "../helpers
 import { createBackends, type TestBackends } from "../helpers/databases.ts";
 import { BASE_SHA, GITHUB_TOKEN, INSTALLATION, REPO, routeFile, secretFile } from "./harness.ts";
 
-// The merge gate from the compiled binary: secretlint, the tokenizer and the pipeline all run from inside it.
+// The merge gate from the compiled binary: the secret scanner, the tokenizer and the pipeline all run from inside it.
 let cwd: string;
 let backends: TestBackends;
 let env: Record<string, string>;

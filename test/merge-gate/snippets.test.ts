@@ -127,7 +127,7 @@ describe("secrets are never stored", () => {
     for (const s of snippets) for (const body of pem.slice(1, -1)) expect(s ?? "").not.toContain(body);
   });
 
-  test("a secret finding whose lines show nothing secretlint can find stores no snippet", async () => {
+  test("a secret finding whose lines show nothing the scanner can find stores no snippet", async () => {
     const [snippet] = await findingSnippets([at(ROUTE, 13, 13, "secret:github")], [route]);
     expect(snippet).toBeNull();
   });

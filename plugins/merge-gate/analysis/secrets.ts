@@ -1,49 +1,45 @@
 import { addedLines, type ChangedFile } from "./diff.ts";
 import { type Finding, fingerprintOf } from "./finding.ts";
+import { findSecrets, RULES, type SecretMatch, scanLines } from "./secrets/engine.ts";
 
-/** secretlint and its rules weigh ~20 MB: loaded on the first scan, not at start-up. */
-let loading: Promise<{ lintSource: typeof import("@secretlint/core").lintSource; config: { rules: unknown[] } }> | undefined;
-export function secretlint() {
-  loading ??= Promise.all([import("@secretlint/core"), import("@secretlint/secretlint-rule-preset-recommend")]).then(([core, preset]) => ({
-    lintSource: core.lintSource,
-    config: { rules: [{ id: "@secretlint/secretlint-rule-preset-recommend", rule: preset.creator }] },
-  }));
-  return loading;
+export { findSecrets, RULES, type SecretMatch };
+
+/** How a finding shows its secret: asterisks of the same length (never a character of it), capped for long keys. */
+export function maskedHint(secret: string): string {
+  const stars = "*".repeat(Math.min(secret.length, 64));
+  return secret.length > 64 ? `${stars}… (${secret.length} characters)` : stars;
 }
 
 /**
- * Scans the lines a change adds for credentials with secretlint's recommended rules. All added lines of all
- * files go through one lint call (one pass is far cheaper than one per file); each hit is mapped back to its
- * file and head line. The secret itself never appears in the finding, only its kind and a masked hint.
+ * Scans the lines a change adds for credentials (see secrets/engine.ts: provider formats, private keys in any
+ * encoding, credentials in URLs and headers, and high-entropy values assigned to secret-like names). Each file's
+ * added lines are scanned in order, so a key spanning lines is one finding from its first line to its last; each
+ * secret is reported once per file. The secret never appears in the finding, only its kind and a masked hint. The
+ * fingerprint is built from the secret itself (hashed), so it holds across pushes however the lines move.
  */
 export async function scanAddedLinesForSecrets(files: ChangedFile[]): Promise<Finding[]> {
-  const origin: { path: string; line: number; text: string }[] = [];
-  for (const file of files) for (const added of addedLines(file)) origin.push({ path: file.path, ...added });
-  if (origin.length === 0) return [];
-  const { lintSource, config } = await secretlint();
-  const result = await lintSource({
-    source: { filePath: "/added-lines.txt", content: origin.map((o) => o.text).join("\n"), ext: ".txt", contentType: "text" },
-    options: { config: config as never, maskSecrets: true },
-  });
   const findings: Finding[] = [];
-  for (const message of result.messages) {
-    const start = origin[message.loc.start.line - 1];
-    const end = origin[message.loc.end.line - 1] ?? start;
-    if (!start) continue;
-    const kind = String(message.ruleId).replace("@secretlint/secretlint-rule-", "");
-    const rule = `secret:${kind}`;
-    findings.push({
-      specialist: "SECURITY",
-      severity: "FAIL",
-      confidence: 0.99,
-      title: `Hard-coded secret (${kind})`,
-      summary: `${message.message} Remove it from the change, rotate it, and load it from the environment or a secret store.`,
-      filePath: start.path,
-      startLine: start.line,
-      endLine: end.path === start.path ? end.line : start.line,
-      fingerprint: fingerprintOf("SECURITY", rule, start.path, start.text),
-      rule,
-    });
+  for (const file of files) {
+    const added = addedLines(file);
+    if (added.length === 0) continue;
+    for (const match of scanLines(added.map((a) => a.text), file.path)) {
+      const start = added[match.line];
+      const end = added[match.endLine] ?? start;
+      const rule = `secret:${match.rule.family}`;
+      const checksum = match.checksumValid ? " Its checksum is valid: this is a token as the provider issues it, not a made-up value." : "";
+      findings.push({
+        specialist: "SECURITY",
+        severity: "FAIL",
+        confidence: match.confidence,
+        title: `Hard-coded secret (${match.rule.name})`,
+        summary: `${match.rule.name} added on line ${start.line}: ${maskedHint(match.secret)} (masked).${checksum} Remove it from the change, rotate it (it is in the branch's history now), and load it from the environment or a secret store.`,
+        filePath: file.path,
+        startLine: start.line,
+        endLine: end.line,
+        fingerprint: fingerprintOf("SECURITY", rule, file.path, match.secret),
+        rule,
+      });
+    }
   }
   return findings;
 }

@@ -1,6 +1,6 @@
 import type { ChangedFile } from "../analysis/diff.ts";
 import type { Finding } from "../analysis/finding.ts";
-import { scanAddedLinesForSecrets, secretlint } from "../analysis/secrets.ts";
+import { findSecrets, scanAddedLinesForSecrets } from "../analysis/secrets.ts";
 
 /** How much of the head a stored snippet may hold. */
 export const SNIPPET_LIMITS = { lines: 12, lineChars: 300, totalChars: 2000 } as const;
@@ -47,42 +47,28 @@ export function boundSnippet(lines: string[]): string | null {
   return text.trim() ? text : null;
 }
 
-/** Every string in a secretlint message's `data` (what its masking replaces with asterisks). */
-function dataStrings(value: unknown, into: string[] = []): string[] {
-  if (typeof value === "string") into.push(value);
-  else if (value && typeof value === "object") for (const v of Object.values(value)) dataStrings(v, into);
-  return into;
-}
-
-const kindOf = (ruleId: unknown) => String(ruleId).replace("@secretlint/secretlint-rule-", "");
 const stars = (s: string) => s.replace(/[^\n]/g, "*");
 
 /**
- * Masks what secretlint finds in `text` the way a secret finding's summary is masked: the secret's characters
- * become asterisks of the same length (its reported range, and every other occurrence of its values). Returns,
- * per 1-based line, the kinds masked there; null when the masked text still trips secretlint.
+ * Masks what the secret scan finds in `text` the way a secret finding's summary is masked: the secret's characters
+ * become asterisks of the same length (its range, and every other occurrence of it). Returns, per 1-based line, the
+ * kinds (`secret:<kind>`) masked there; null when the masked text still trips the scan.
  */
-async function maskSecrets(text: string): Promise<{ text: string; masked: Map<number, Set<string>> } | null> {
-  const { lintSource, config } = await secretlint();
-  const lint = async (content: string) =>
-    (await lintSource({ source: { filePath: "/snippet.txt", content, ext: ".txt", contentType: "text" }, options: { config: config as never, maskSecrets: false } })).messages;
-  const messages = await lint(text);
+function maskSecrets(text: string, path: string | null): { text: string; masked: Map<number, Set<string>> } | null {
+  const found = findSecrets(text, path ?? undefined);
   const masked = new Map<number, Set<string>>();
-  if (messages.length === 0) return { text, masked };
+  if (found.length === 0) return { text, masked };
   const chars = text.split("");
-  const values: string[] = [];
-  for (const message of messages) {
-    const [from, to] = message.range;
-    for (let i = Math.max(0, from); i < Math.min(chars.length, to); i++) if (chars[i] !== "\n") chars[i] = "*";
-    for (let line = message.loc.start.line; line <= message.loc.end.line; line++) {
+  for (const secret of found) {
+    for (let i = Math.max(0, secret.index); i < Math.min(chars.length, secret.endIndex); i++) if (chars[i] !== "\n") chars[i] = "*";
+    for (let line = secret.startLine; line <= secret.lastLine; line++) {
       if (!masked.has(line)) masked.set(line, new Set());
-      masked.get(line)!.add(kindOf(message.ruleId));
+      masked.get(line)!.add(secret.rule.family);
     }
-    dataStrings(message.data, values);
   }
   let out = chars.join("");
-  for (const value of values) if (value) out = out.replaceAll(value, stars(value));
-  if ((await lint(out)).length) return null;
+  for (const { secret } of found) if (secret) out = out.replaceAll(secret, stars(secret));
+  if (findSecrets(out, path ?? undefined).length) return null;
   return { text: out, masked };
 }
 
@@ -90,7 +76,7 @@ async function maskSecrets(text: string): Promise<{ text: string; masked: Map<nu
  * The snippet stored with each finding (same order): the head lines it points at, from the diff, bounded and with
  * secrets masked; null when there is nothing to show or the lines cannot be shown safely. Secrets are looked for
  * twice: in the change's added lines (as the secret scan does) and in the snippet itself. A snippet that touches a
- * secret spanning several lines (a private key), or one the snippet alone does not reveal to secretlint, is null;
+ * secret spanning several lines (a private key), or one the snippet alone does not reveal to the scan, is null;
  * so is a `secret:` finding's snippet in which nothing could be masked.
  */
 export async function findingSnippets(findings: Located[], files: ChangedFile[]): Promise<(string | null)[]> {
@@ -107,7 +93,7 @@ export async function findingSnippets(findings: Located[], files: ChangedFile[])
       const last = first + lines.length - 1;
       const near = secrets.filter((s) => s.filePath === finding.filePath && s.startLine !== null && s.startLine <= last && (s.endLine ?? s.startLine) >= first);
       if (near.some((s) => (s.endLine ?? s.startLine) !== s.startLine)) return null;
-      const result = await maskSecrets(lines.join("\n"));
+      const result = maskSecrets(lines.join("\n"), finding.filePath);
       if (!result) return null;
       // Every secret the scan found on these lines must have been found (and masked) in the snippet too.
       if (near.some((s) => !result.masked.get(s.startLine! - first + 1)?.has(s.rule.slice("secret:".length)))) return null;
