@@ -175,3 +175,20 @@ describe("keyword index", () => {
     expect(() => new KeywordIndex(["contraseña"])).toThrow("not ASCII");
   });
 });
+
+describe("key files the diff cannot show", () => {
+  const binary = (filename: string, status = "added"): ChangedFile => fromGitHubEntry({ filename, status, additions: 0, deletions: 0 });
+
+  test("an added keystore or private-key file without a patch is one FAIL finding, by name, with no line", async () => {
+    for (const [path, kind] of [["certs/server.p12", "PKCS#12 keystore"], ["android/release.jks", "Java keystore"], ["deploy/id_ed25519", "SSH private key"], ["keys/box.ppk", "PuTTY private key"]]) {
+      const [finding, ...rest] = await scanAddedLinesForSecrets([binary(path)]);
+      expect(rest).toEqual([]);
+      expect(finding).toMatchObject({ severity: "FAIL", rule: "secret:key-file", filePath: path, startLine: null, endLine: null, title: `Private key material committed (${kind})` });
+    }
+  });
+
+  test("public keys, certificates, removed keystores and ordinary binaries stay quiet", async () => {
+    const quiet = [binary("deploy/id_ed25519.pub"), binary("certs/ca.crt"), binary("certs/old.p12", "removed"), binary("assets/logo.png"), binary("docs/keystore-howto.pdf")];
+    expect(await scanAddedLinesForSecrets(quiet)).toEqual([]);
+  });
+});

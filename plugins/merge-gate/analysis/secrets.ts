@@ -1,6 +1,7 @@
 import { addedLines, type ChangedFile } from "./diff.ts";
 import { type Finding, fingerprintOf } from "./finding.ts";
 import { findSecrets, RULES, type SecretMatch, scanLines } from "./secrets/engine.ts";
+import { keyFileKind } from "./secrets/key-files.ts";
 
 export { findSecrets, RULES, type SecretMatch };
 
@@ -20,6 +21,8 @@ export function maskedHint(secret: string): string {
 export async function scanAddedLinesForSecrets(files: ChangedFile[]): Promise<Finding[]> {
   const findings: Finding[] = [];
   for (const file of files) {
+    const keyFile = !file.patchAvailable && file.status !== "removed" ? keyFileKind(file.path) : undefined;
+    if (keyFile) findings.push(keyFileFinding(file.path, keyFile));
     const added = addedLines(file);
     if (added.length === 0) continue;
     for (const match of scanLines(added.map((a) => a.text), file.path)) {
@@ -42,4 +45,21 @@ export async function scanAddedLinesForSecrets(files: ChangedFile[]): Promise<Fi
     }
   }
   return findings;
+}
+
+/** A keystore or private-key file whose bytes the diff does not show: reported by name, without a line. */
+function keyFileFinding(path: string, kind: string): Finding {
+  const rule = "secret:key-file";
+  return {
+    specialist: "SECURITY",
+    severity: "FAIL",
+    confidence: 0.9,
+    title: `Private key material committed (${kind})`,
+    summary: `${path} is a ${kind}: key material does not belong in a repository. Remove the file, rotate the keys it holds (they are in the branch's history now), and load them from a secret store at deploy time.`,
+    filePath: path,
+    startLine: null,
+    endLine: null,
+    fingerprint: fingerprintOf("SECURITY", rule, path, kind),
+    rule,
+  };
 }

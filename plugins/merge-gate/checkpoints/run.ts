@@ -48,7 +48,7 @@ export async function runCheckpoint(ctx: AppContext, id: string, lastAttempt: bo
   const repoConfig = parseRepoConfig(change.repoConfigText).config;
   const repoSettings = parseCheckpointSettings(repoConfig.checkpoint);
   const settings = resolveCheckpointSettings(serverCheckpointSettings(ctx), repoSettings.settings);
-  const secrets = await scanAddedLinesForSecrets(change.files.filter((f) => f.patchAvailable));
+  const secrets = await scanAddedLinesForSecrets(change.files);
   const { outcome, fired } = evaluateCheckpoint({ files: change.files, author: change.author, secrets }, settings);
 
   const [done] = await ctx.db.update(t).set({ status: "COMPLETED", outcome, rules: fired, completedAt: new Date() }).where(and(eq(t.id, id), eq(t.status, "QUEUED"))).returning();

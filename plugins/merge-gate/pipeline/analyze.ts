@@ -32,7 +32,7 @@ export async function analyzeChange(ctx: AppContext, input: AnalyzeInput): Promi
   const selection = selectFiles(input.change.files, repoConfig);
   const facts = changeFacts(input.change.files);
   // Secrets are looked for in every added line, reviewed or skipped: a credential in a lock file still leaks.
-  const secrets = await scanAddedLinesForSecrets(input.change.files.filter((f) => f.patchAvailable));
+  const secrets = await scanAddedLinesForSecrets(input.change.files);
   const specialists = await runSpecialists(ctx, { files: selection.reviewed, facts, repoConfig, title: input.change.title, signal: input.signal });
 
   const inDiff = diffContains(input.change.files);
