@@ -108,6 +108,7 @@ const RANGE_WORDS: Record<string, string> = {
   uniqueLocal: "unique-local (private IPv6)",
   multicast: "multicast",
   broadcast: "broadcast",
+  ipv4Compatible: "IPv4-compatible IPv6 (::a.b.c.d)",
 };
 
 function classify(text: string, allowedCidrs: readonly CidrRange[]): Classified {
@@ -115,7 +116,10 @@ function classify(text: string, allowedCidrs: readonly CidrRange[]): Classified 
   const ip = ipaddr.process(text);
   const family = ip.kind() === "ipv4" ? 4 : 6;
   const allowed = allowedCidrs.some((c) => c.range[0].kind() === ip.kind() && ip.match(c.range as [typeof ip, number]));
-  const range = ip.range();
+  // ::a.b.c.d (IPv4-compatible, deprecated by RFC 4291) is "unicast" to ipaddr.js, yet some stacks route it to the
+  // IPv4 address it embeds (::127.0.0.1 reached loopback): never public.
+  const compatible = ip.kind() === "ipv6" && (ip as ipaddr.IPv6).parts.slice(0, 6).every((p) => p === 0);
+  const range = compatible && ip.range() === "unicast" ? "ipv4Compatible" : ip.range();
   const words = RANGE_WORDS[range] ?? `non-public (${range})`;
   return { address: ip.toString(), family, allowed, public: range === "unicast", range: words, article: /^[aeiou]/.test(words) ? "an" : "a" };
 }

@@ -55,6 +55,13 @@ describe("each SSRF vector is refused, and allowed when its range is allowed", (
   }
 });
 
+test("IPv4-compatible IPv6 (::a.b.c.d, which some stacks route to the IPv4 address) is never public", async () => {
+  for (const url of ["https://[::127.0.0.1]/", "https://[::7f00:1]/x", "https://[::10.0.0.1]/", "https://[::8.8.8.8]/"]) {
+    expect(await refuse(url)).toMatch(/IPv4-compatible IPv6/);
+  }
+  expect((await allow("https://[::127.0.0.1]/", "::/96")).address).toBe("::7f00:1");
+});
+
 test("public https passes without configuration; plain http, credentials and other schemes do not", async () => {
   expect((await allow("https://93.184.215.14/hook", "")).address).toBe("93.184.215.14");
   expect((await allow("https://hooks.example.com/x", "", answers("93.184.215.14"))).address).toBe("93.184.215.14");
