@@ -18,7 +18,7 @@ import { plugins } from "../plugins/index.ts";
  * The CLI and the test harness both start the server through here, so tests exercise the real wiring.
  */
 export async function createContext(config: Config, log: Logger = createLogger(config.env.CRITIQUE_LOG_LEVEL)): Promise<AppContext> {
-  if (config.database.dialect === "sqlite") mkdirSync(config.dataDir, { recursive: true });
+  if (config.database.dialect === "sqlite") mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const database = openDatabase(config.database);
   await database.migrate();
   try {

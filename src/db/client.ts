@@ -1,5 +1,5 @@
 import { Database } from "bun:sqlite";
-import { mkdirSync } from "node:fs";
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from "node:fs";
 import { dirname } from "node:path";
 import { SQL } from "bun";
 import type { BunSQLiteDatabase } from "drizzle-orm/bun-sqlite";
@@ -45,12 +45,23 @@ export interface Database_ {
 }
 export type { Database_ as DatabaseHandle };
 
+/**
+ * The database holds sealed secrets, key hashes and every review: only its owner may read it. The file is created
+ * 0600 before SQLite opens it (SQLite gives its -wal and -shm files the database file's mode), an existing one is
+ * narrowed to 0600, and a data directory this creates is 0700.
+ */
+function privateFile(path: string): void {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  closeSync(openSync(path, "a", 0o600));
+  for (const file of [path, `${path}-wal`, `${path}-shm`]) if (existsSync(file)) chmodSync(file, 0o600);
+}
+
 export function openDatabase(config: Config["database"]): Database_ {
   return config.dialect === "postgres" ? openPostgres(config.url, config.poolMax) : openSqlite(config.path);
 }
 
 function openSqlite(path: string): Database_ {
-  if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+  if (path !== ":memory:") privateFile(path);
   const client = new Database(path, { create: true, strict: true });
   client.run("PRAGMA journal_mode = WAL");
   client.run("PRAGMA busy_timeout = 5000");
