@@ -142,6 +142,8 @@ export function defineMergeGateTables(k: ColumnKit, core: { users: { id: any } }
     id: k.text("id").primaryKey(),
     event: k.text("event").notNull(),
     receivedAt: k.timestamp("received_at").notNull(),
+    /** SHA-256 of the signed body: a replay of it under a new delivery id is a duplicate (GitHub's own redeliveries keep the id). */
+    bodyHash: k.text("body_hash").unique(),
   });
 
   return { githubInstallations, githubRepositories, installationMembers, reviewRuns, reviewFindings, reviewRunHistory, pullRequestStates, githubDeliveries };

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createHmac } from "node:crypto";
+import { connect } from "node:net";
 import { eq } from "drizzle-orm";
 import { queueAutomaticReview } from "../../plugins/merge-gate/github/automatic-review.ts";
 import { INSTALLATION, jobsIdle, type MergeGateWorld, REPO, routeFile, scriptSpecialists, seedPull, startWorld, WEBHOOK_SECRET } from "./harness.ts";
@@ -58,6 +59,42 @@ describe("POST /api/github/webhooks", () => {
     const runs = await runsFor(61);
     expect(runs).toHaveLength(1);
     expect(runs[0]).toMatchObject({ trigger: "github", status: "COMPLETED", headSha: sha, userId: null });
+  });
+
+  test("a signed body replayed under a new delivery id is a duplicate and starts nothing (issue 19)", async () => {
+    const sha = "5".repeat(40);
+    seedPull(w, 63, sha, [routeFile]);
+    expect((await deliver("pull_request", pullEvent("opened", 63, sha), { id: "original-63" })).status).toBe(202);
+    const replay = await deliver("pull_request", pullEvent("opened", 63, sha), { id: "forged-new-id-63" });
+    expect(replay.status).toBe(200);
+    expect(await replay.json()).toEqual({ status: "duplicate", deliveryId: "forged-new-id-63" });
+    await jobsIdle(w);
+    expect(await runsFor(63)).toHaveLength(1);
+  });
+
+  test("a body over 25 MiB is 413 before it is read or verified, declared or chunked", async () => {
+    // Declared: a raw request announcing 26 MiB gets its 413 without the server waiting for the bytes.
+    const url = new URL(w.s.url);
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = connect(Number(url.port), url.hostname, () => socket.write(`POST /api/github/webhooks HTTP/1.1\r\nHost: ${url.host}\r\nContent-Length: ${26 * 1024 * 1024}\r\nX-GitHub-Event: ping\r\nX-GitHub-Delivery: big-1\r\n\r\n{}`));
+      let text = "";
+      socket.on("data", (d) => {
+        text += d.toString();
+        if (text.includes("\r\n\r\n")) {
+          socket.destroy();
+          resolve(text);
+        }
+      });
+      socket.on("error", reject);
+      setTimeout(() => reject(new Error(`no answer: ${text}`)), 5_000);
+    });
+    expect(answer).toStartWith("HTTP/1.1 413");
+    const chunk = new Uint8Array(1024 * 1024).fill(120);
+    let sent = 0;
+    const stream = new ReadableStream({ pull(controller) { if (sent++ < 30) controller.enqueue(chunk); else controller.close(); } });
+    const chunked = await fetch(`${w.s.url}/api/github/webhooks`, { method: "POST", headers: { "x-github-event": "ping", "x-github-delivery": "big-2" }, body: stream, duplex: "half" } as RequestInit);
+    expect(chunked.status).toBe(413);
+    expect(((await chunked.json()) as any).error).toMatch(/larger than 25 MiB/);
   });
 
   test("drafts are skipped by default; unhandled events are acknowledged and ignored", async () => {

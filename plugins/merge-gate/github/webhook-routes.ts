@@ -1,19 +1,25 @@
+import { createHash } from "node:crypto";
 import { Elysia } from "elysia";
 import { z } from "zod";
 import type { AppContext } from "../../../src/context.ts";
 import { AppError } from "../../../src/errors.ts";
 import { verifyGitHubDelivery } from "../../../src/github/webhook-signature.ts";
+import { readCappedText } from "../../../src/http/capped-body.ts";
 import { githubEventJob, HANDLED_EVENTS } from "./event-job.ts";
 
+/** GitHub caps webhook payloads at 25 MB; anything larger is not GitHub and is refused before it is read. */
+const MAX_DELIVERY_BYTES = 25 * 1024 * 1024;
+
 /**
- * GitHub App deliveries. Verified against the raw bytes, deduplicated on X-GitHub-Delivery, answered at once:
- * the work happens in a job, so GitHub never waits on a review (it gives up after 10 s).
+ * GitHub App deliveries. Size-capped, verified against the raw bytes, deduplicated on X-GitHub-Delivery and on the
+ * body (a signed body replayed under a new id starts nothing), answered at once: the work happens in a job, so
+ * GitHub never waits on a review (it gives up after 10 s).
  */
 export const githubWebhookRoutes = (ctx: AppContext) =>
   new Elysia({ name: "github-webhooks" }).post(
     "/api/github/webhooks",
     async ({ request, set }) => {
-      const raw = await request.text();
+      const raw = await readCappedText(request, MAX_DELIVERY_BYTES);
       await verifyGitHubDelivery(ctx.config.env.CRITIQUE_GITHUB_WEBHOOK_SECRET, raw, request.headers.get("x-hub-signature-256"));
       const event = request.headers.get("x-github-event") ?? "";
       const deliveryId = request.headers.get("x-github-delivery") ?? "";
@@ -25,7 +31,9 @@ export const githubWebhookRoutes = (ctx: AppContext) =>
         throw new AppError("BAD_REQUEST", "delivery body is not JSON (configure the App's webhook content type as application/json)");
       }
       const { githubDeliveries: t } = ctx.tables;
-      const fresh = await ctx.db.insert(t).values({ id: deliveryId.slice(0, 200), event, receivedAt: new Date() }).onConflictDoNothing().returning();
+      // A known delivery id (GitHub's redelivery) or a known body under a new id (a replay) is a duplicate.
+      const bodyHash = createHash("sha256").update(raw).digest("hex");
+      const fresh = await ctx.db.insert(t).values({ id: deliveryId.slice(0, 200), event, receivedAt: new Date(), bodyHash }).onConflictDoNothing().returning();
       if (!fresh.length) return { status: "duplicate", deliveryId };
       if (!HANDLED_EVENTS.includes(event)) return { status: "ignored", deliveryId };
       await ctx.jobs.enqueue(githubEventJob, { deliveryId, event, payload });
