@@ -24,3 +24,6 @@ export function nextPage(path: string, params: Record<string, string | number | 
   for (const [k, v] of Object.entries({ ...params, cursor })) if (v !== undefined && v !== "") query.set(k, String(v));
   return html`<nav class="pager" aria-label="Pagination"><a href="${path}?${query.toString()}">Older →</a></nav>`;
 }
+
+/** One `<option>` of a filter `<select>`; the empty value reads "any". */
+export const option = (value: string, selected: string | undefined) => html`<option value="${value}"${value === (selected ?? "") ? html` selected` : ""}>${value || "any"}</option>`;

@@ -1,3 +1,4 @@
+import type { z } from "zod";
 import type { AppContext, ServiceContext } from "../../src/context.ts";
 import { csrfMatches, findSession, principalOf, sessionCookieOf } from "../../src/auth/sessions.ts";
 import { AppError } from "../../src/errors.ts";
@@ -27,6 +28,14 @@ const SECURITY_HEADERS = {
 
 export function htmlResponse(body: string, status = 200, headers: Record<string, string> = {}): Response {
   return new Response(body, { status, headers: { "content-type": "text/html; charset=utf-8", ...SECURITY_HEADERS, ...headers } });
+}
+
+/** A list page's filters from its query string (empty fields left out), or a 422 page naming the bad one. */
+export function parseFilters<S extends z.ZodType>(schema: S, query: Record<string, string | undefined>): z.output<S> {
+  const parsed = schema.safeParse(Object.fromEntries(Object.entries(query).filter(([, v]) => v)));
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  throw new AppError("VALIDATION", `Bad filter: ${issue.path.join(".")}: ${issue.message}`);
 }
 
 export const redirect = (location: string, headers: Record<string, string> = {}) => new Response(null, { status: 303, headers: { location, "cache-control": "no-store", ...headers } });

@@ -1,12 +1,11 @@
 import { Elysia } from "elysia";
 import type { AppContext } from "../../../src/context.ts";
-import { AppError } from "../../../src/errors.ts";
 import { listRunsQuery, RUN_STATUSES } from "../../coding-agent/model.ts";
 import { ownRun } from "../../coding-agent/store.ts";
 import { listRuns, runView } from "../../coding-agent/views.ts";
-import { html, nextPage } from "../html.ts";
+import { html, nextPage, option } from "../html.ts";
 import { layout } from "../layout.ts";
-import { dashboardPage, HIDDEN } from "../page.ts";
+import { dashboardPage, HIDDEN, parseFilters } from "../page.ts";
 import { runFacts, runsTable } from "./agent-views.ts";
 
 const CURRENT = "/dashboard/agent-runs";
@@ -17,15 +16,12 @@ export const agentRunPages = (ctx: AppContext) =>
     .get(
       CURRENT,
       dashboardPage(ctx, async ({ ctx: scoped, viewer, query }) => {
-        const parsed = listRunsQuery.safeParse(Object.fromEntries(Object.entries(query).filter(([, v]) => v)));
-        if (!parsed.success) throw new AppError("VALIDATION", `Bad filter: ${parsed.error.issues[0].path.join(".")}: ${parsed.error.issues[0].message}`);
-        const filters = parsed.data;
+        const filters = parseFilters(listRunsQuery, query);
         const page = await listRuns(scoped, filters);
-        const option = (value: string) => html`<option value="${value}"${value === (filters.status ?? "") ? html` selected` : ""}>${value || "any"}</option>`;
         const body = html`
 <form method="get" class="filters" role="search">
   <label>Repository <input name="repository" value="${filters.repository ?? ""}" placeholder="owner/repo"></label>
-  <label>Status <select name="status">${["", ...RUN_STATUSES].map(option)}</select></label>
+  <label>Status <select name="status">${["", ...RUN_STATUSES].map((s) => option(s, filters.status))}</select></label>
   <button type="submit">Filter</button>
 </form>
 ${runsTable(page.runs, Boolean(filters.status || filters.repository), ctx.config.publicUrl)}

@@ -4,7 +4,7 @@ import { AppError } from "../../../src/errors.ts";
 import { listPassportsQuery } from "../../merge-gate/passports/routes.ts";
 import { publicSigningKeys } from "../../merge-gate/passports/signing.ts";
 import { listPassports, passportWithTimeline } from "../../merge-gate/passports/views.ts";
-import { badge, html, nextPage, time } from "../html.ts";
+import { badge, html, nextPage, option, time } from "../html.ts";
 import { layout } from "../layout.ts";
 import { dashboardPage, HIDDEN } from "../page.ts";
 import { passportDetail, TIMELINE_PAGE } from "./passport-detail.ts";
@@ -31,7 +31,6 @@ export const passportPages = (ctx: AppContext) =>
         const filters = parsed.data;
         const page = await listPassports(scoped, filters);
         const filtered = Boolean(filters.repository || filters.policyOutcome || filters.riskBand || filters.updatedSince);
-        const option = (value: string, selected: string | undefined) => html`<option value="${value}"${value === selected ? html` selected` : ""}>${value || "any"}</option>`;
         const body = html`
 <form method="get" class="filters" role="search" aria-label="Filter passports">
   <label>Repository <input name="repository" value="${filters.repository ?? ""}" placeholder="owner/repo"></label>

@@ -1,13 +1,12 @@
 import { Elysia } from "elysia";
 import type { AppContext } from "../../../src/context.ts";
-import { AppError } from "../../../src/errors.ts";
 import type { Coverage } from "../../merge-gate/analysis/verdict.ts";
 import { listRunsQuery, RUN_STATUSES, type ReviewRunView } from "../../merge-gate/model.ts";
 import { queueReview } from "../../merge-gate/runs.ts";
 import { listReviewRuns, loadFindings, reviewRunView } from "../../merge-gate/views.ts";
-import { badge, html, nextPage, time } from "../html.ts";
+import { badge, html, nextPage, option, time } from "../html.ts";
 import { layout } from "../layout.ts";
-import { dashboardPage, HIDDEN, redirect } from "../page.ts";
+import { dashboardPage, HIDDEN, parseFilters, redirect } from "../page.ts";
 import { type FindingWithSnippet, findingsSection, resolvedSince } from "./findings.ts";
 
 const CURRENT = "/dashboard/review-runs";
@@ -18,11 +17,8 @@ export const reviewRunPages = (ctx: AppContext) =>
     .get(
       CURRENT,
       dashboardPage(ctx, async ({ ctx: scoped, viewer, query }) => {
-        const parsed = listRunsQuery.safeParse(Object.fromEntries(Object.entries(query).filter(([, v]) => v)));
-        if (!parsed.success) throw new AppError("VALIDATION", `Bad filter: ${parsed.error.issues[0].path.join(".")}: ${parsed.error.issues[0].message}`);
-        const filters = parsed.data;
+        const filters = parseFilters(listRunsQuery, query);
         const page = await listReviewRuns(scoped, filters);
-        const option = (value: string, selected: string | undefined) => html`<option value="${value}"${value === selected ? html` selected` : ""}>${value || "any"}</option>`;
         const body = html`
 <form method="get" class="filters" role="search">
   <label>Repository <input name="repository" value="${filters.repository ?? ""}" placeholder="owner/repo"></label>
