@@ -47,3 +47,22 @@ test("the shared counter gives the tokenizer's own counts, remembered or not", a
   expect(count(`${long}`)).toBe(countTokens(long));
   expect(count("Say something about foxes.")).toBe(countTokens("Say something about foxes."));
 });
+
+test("long unbroken runs are counted in pieces: linear time, within a few tokens per piece of the exact count (issue 19)", async () => {
+  const count = await tokenCounter();
+  // Exact where nothing is long: ordinary prose and code are counted whole.
+  const prose = Array.from({ length: 2_000 }, (_, i) => `word${i} and more`).join(" ");
+  expect(count(prose)).toBe(countTokens(prose));
+  // 200 KB of one letter (quadratic for the BPE as one piece: many seconds) counts in milliseconds of CPU.
+  const flood = `start ${"a".repeat(200_000)} end`;
+  const started = process.cpuUsage();
+  const tokens = count(flood);
+  const cpuMs = (process.cpuUsage(started).user + process.cpuUsage(started).system) / 1000;
+  expect(cpuMs).toBeLessThan(1_000);
+  const exactPiece = countTokens("a".repeat(128));
+  expect(tokens).toBeGreaterThanOrEqual(Math.floor(200_000 / 128) * exactPiece);
+  expect(tokens).toBeLessThanOrEqual(Math.ceil(200_000 / 128) * exactPiece + countTokens("start  end") + 2);
+  // A base64 blob is close to its exact count (pieces add at most about one token each).
+  const blob = Buffer.from(Uint8Array.from({ length: 3_000 }, (_, i) => (i * 7919) % 256)).toString("base64");
+  expect(Math.abs(count(blob) - countTokens(blob))).toBeLessThanOrEqual(Math.ceil(blob.length / 128) + 2);
+});

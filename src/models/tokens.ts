@@ -12,10 +12,33 @@ let loading: Promise<TokenCounter> | undefined;
 export async function tokenCounter(): Promise<TokenCounter> {
   if (counter) return counter;
   loading ??= import("gpt-tokenizer/encoding/o200k_base").then((m) => {
-    counter = rememberingCounts(m.countTokens);
+    counter = rememberingCounts(linearCounts(m.countTokens));
     return counter;
   });
   return loading;
+}
+
+/** Unbroken runs longer than this are counted in pieces of `PIECE` characters. */
+const LONG_RUN = /\S{257,}/g;
+const PIECE = 128;
+
+/**
+ * `count` in time linear in the text. BPE merges are quadratic in the length of one pre-tokenized piece, and a run
+ * of non-space characters is one piece: 80 KB of one letter took 3.3 s on the event loop, so a single prompt or
+ * pull-request line stalled every request. Long runs (base64, minified code, a flood of one letter) are counted in
+ * 128-character pieces (about one token more per piece than whole: these counts are estimates and budgets).
+ */
+export function linearCounts(count: TokenCounter): TokenCounter {
+  return (text) => {
+    let total = 0;
+    let last = 0;
+    for (const match of text.matchAll(LONG_RUN)) {
+      if (match.index > last) total += count(text.slice(last, match.index));
+      for (let i = 0; i < match[0].length; i += PIECE) total += count(match[0].slice(i, i + PIECE));
+      last = match.index + match[0].length;
+    }
+    return last === 0 ? count(text) : total + (last < text.length ? count(text.slice(last)) : 0);
+  };
 }
 
 /** Texts shorter than this are counted every time: cheap to count, and too many to be worth remembering. */
