@@ -12,6 +12,7 @@ import { relay } from "./stream.ts";
 import { countCompletionTokens, countPromptTokens, tokenCounter } from "./tokens.ts";
 import { callUpstream, type UpstreamAnswer } from "./upstream.ts";
 import { chooseTargets, permitModel, upstreamKeyOf } from "./access.ts";
+import { exceedsDepth, MAX_JSON_DEPTH } from "../../src/http/json-body.ts";
 
 /** What the Inference API's services share for the life of the process. */
 export interface InferenceDeps {
@@ -113,6 +114,7 @@ function finishJson(ctx: AppContext, deps: InferenceDeps, exchange: Exchange, te
 }
 
 function parseRequest(rawBody: string): ChatCompletionRequest {
+  if (exceedsDepth(rawBody)) throw new InferenceError("BAD_REQUEST", `The JSON body of your request nests deeper than ${MAX_JSON_DEPTH} levels`);
   let json: unknown;
   try {
     json = JSON.parse(rawBody);

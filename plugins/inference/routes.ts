@@ -7,6 +7,7 @@ import { chatCompletion, type InferenceDeps } from "./completion.ts";
 import { openAiErrorResponse } from "./errors.ts";
 import { modelList } from "./model.ts";
 import { listModels } from "./models.ts";
+import { readCappedText } from "../../src/http/capped-body.ts";
 
 /**
  * The Inference API: OpenAI-compatible `GET /api/v1/models` and `POST /api/v1/chat/completions`. Handlers
@@ -44,7 +45,7 @@ export const inferenceRoutes = (ctx: AppContext, deps: InferenceDeps) =>
           const principal = await principalOf(ctx, request);
           const result = await chatCompletion(ctx, deps, {
             principal,
-            rawBody: await request.text(),
+            rawBody: await readCappedText(request, ctx.config.env.CRITIQUE_MAX_BODY_BYTES),
             upstreamKey: request.headers.get(UPSTREAM_KEY_HEADER) ?? undefined,
             signal: request.signal,
           });

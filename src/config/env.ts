@@ -61,6 +61,8 @@ export const envSchema = z
     CRITIQUE_WEBHOOK_RETRY_MAX_MS: z.coerce.number().int().min(0).default(8 * 60 * 60_000),
     CRITIQUE_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
     CRITIQUE_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(30_000),
+    /** The largest request body any route reads, in bytes (413 above it); GitHub webhooks have their own 25 MiB. */
+    CRITIQUE_MAX_BODY_BYTES: z.coerce.number().int().min(1_024).default(16 * 1024 * 1024),
     CRITIQUE_JOB_POLL_MS: z.coerce.number().int().min(5).default(250),
     /** In-database queue: polls that find nothing back off (doubling) up to this interval; any work resets them. */
     CRITIQUE_JOB_IDLE_POLL_MS: z.coerce.number().int().min(5).default(2_000),

@@ -19,8 +19,11 @@ function describeValidation(error: { all?: unknown; message: string }): string {
  * `onError` is global so it also catches unknown routes (404) and unparsable bodies (400).
  */
 export const errorHandler = (log: Logger) =>
-  new Elysia({ name: "error-handler" }).onError({ as: "global" }, ({ code, error, set, request, path }) => {
+  new Elysia({ name: "error-handler" }).onError({ as: "global" }, ({ code, error: raised, set, request, path }) => {
     set.headers["cache-control"] = NO_STORE;
+    // A body refused while parsing (too large, too deep) arrives wrapped in the framework's ParseError.
+    const cause = (raised as { cause?: unknown }).cause;
+    const error: unknown = code === "PARSE" && cause instanceof AppError ? cause : raised;
     if (error instanceof AppError) {
       Object.assign(set.headers, error.headers);
       set.status = error.status;
