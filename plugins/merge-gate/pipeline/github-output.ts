@@ -1,6 +1,7 @@
 import type { Octokit } from "@octokit/core";
 import type { Finding } from "../analysis/finding.ts";
 import type { Verdict } from "../analysis/verdict.ts";
+import { inert } from "./markdown.ts";
 
 export const CHECK_NAME = "Critique";
 /** GitHub accepts at most 50 annotations per check-run request. */
@@ -53,7 +54,7 @@ export async function completeCheckRun({ octokit, owner, repo }: Repo, checkRunI
       repo,
       check_run_id: checkRunId,
       ...(last ? { status: "completed", conclusion: CONCLUSION[result.verdict], completed_at: new Date().toISOString() } : {}),
-      output: { title: result.title, summary: result.summary.slice(0, 65_000), annotations: batch },
+      output: { title: result.title, summary: inert(result.summary).slice(0, 65_000), annotations: batch },
     });
   }
 }
@@ -114,7 +115,8 @@ export async function postInlineComments({ octokit, owner, repo }: Repo, pullNum
       line: f.endLine ?? f.startLine!,
       ...(f.endLine && f.startLine && f.endLine > f.startLine ? { start_line: f.startLine, start_side: "RIGHT" as const } : {}),
       side: "RIGHT" as const,
-      body: `**${f.severity} · ${f.specialist}: ${f.title}**\n\n${f.summary}\n\n<sub>confidence ${f.confidence.toFixed(2)} · \`${f.fingerprint}\`</sub>`,
+      // Title and summary are the model's (which read the attacker's diff): inert, never markdown or mentions.
+      body: `**${f.severity} · ${f.specialist}: ${inert(f.title, { inline: true })}**\n\n${inert(f.summary)}\n\n<sub>confidence ${f.confidence.toFixed(2)} · ${inert(f.fingerprint)}</sub>`,
     })),
   });
 }

@@ -1,6 +1,7 @@
 import type { Finding } from "../analysis/finding.ts";
 import { explainRisk, type Risk } from "../analysis/risk.ts";
 import type { Coverage, Verdict } from "../analysis/verdict.ts";
+import { inert } from "./markdown.ts";
 
 export interface ReviewOutcome {
   verdict: Verdict;
@@ -34,19 +35,22 @@ export function leadSummary(outcome: ReviewOutcome): string {
 
 export const SUMMARY_MARKER = "<!-- critique:summary -->";
 
-/** The pull request comment, edited in place on every run. */
+/**
+ * The pull request comment, edited in place on every run. Finding titles, file paths and the lead (which quotes
+ * titles) come from the pull request and the model: they are rendered inert (no headings, images, mentions, HTML).
+ */
 export function commentBody(outcome: ReviewOutcome, meta: { headSha: string; runId: string; execution: number; lead: string }): string {
-  const lines = [SUMMARY_MARKER, `## Critique: ${outcome.verdict} · risk ${outcome.risk.band} (${outcome.risk.score}/100)`, "", meta.lead, ""];
+  const lines = [SUMMARY_MARKER, `## Critique: ${outcome.verdict} · risk ${outcome.risk.band} (${outcome.risk.score}/100)`, "", inert(meta.lead), ""];
   if (outcome.findings.length) {
     lines.push(`### Findings (${outcome.findings.length})`, "", "| Severity | Specialist | Finding | Location | |", "|---|---|---|---|---|");
     for (const f of outcome.findings.slice(0, 30)) {
-      const where = f.filePath ? `\`${f.filePath}${f.startLine ? `:${f.startLine}` : ""}\`` : "—";
-      lines.push(`| ${f.severity} | ${f.specialist} | ${f.title.replaceAll("|", "\\|")} | ${where} | ${f.novelty} |`);
+      const where = f.filePath ? `${inert(f.filePath, { inline: true })}${f.startLine ? `:${f.startLine}` : ""}` : "—";
+      lines.push(`| ${f.severity} | ${f.specialist} | ${inert(f.title, { inline: true })} | ${where} | ${f.novelty} |`);
     }
     if (outcome.findings.length > 30) lines.push("", `…and ${outcome.findings.length - 30} more (see the check run).`);
     lines.push("");
   }
-  if (outcome.resolved.length) lines.push("### Resolved since the previous review", "", ...outcome.resolved.map((r) => `- ~~${r.title}~~${r.filePath ? ` (\`${r.filePath}\`)` : ""}`), "");
+  if (outcome.resolved.length) lines.push("### Resolved since the previous review", "", ...outcome.resolved.map((r) => `- ~~${inert(r.title, { inline: true })}~~${r.filePath ? ` (${inert(r.filePath, { inline: true })})` : ""}`), "");
   lines.push(`<sub>Reviewed ${meta.headSha.slice(0, 12)} · run \`${meta.runId}\` · execution ${meta.execution}</sub>`);
   return lines.join("\n");
 }

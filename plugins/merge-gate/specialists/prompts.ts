@@ -34,7 +34,8 @@ export function buildMessages(input: PromptInput): { role: "system" | "user"; co
     "Answer with JSON matching the given schema.",
     ...(input.instructions.length ? ["Repository instructions for these files:", ...input.instructions.map((t) => `- ${t}`)] : []),
   ].join("\n");
-  const user = [`Pull request: ${input.title ?? "(untitled)"}`, begin, input.diff, end].join("\n");
+  // The title is the pull request author's text too: inside the untrusted block, with the diff.
+  const user = [begin, `Pull request title: ${input.title ?? "(untitled)"}`, input.diff, end].join("\n");
   return [
     { role: "system", content: system },
     { role: "user", content: user },
