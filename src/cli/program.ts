@@ -28,6 +28,13 @@ program
       const exit = (code: number) => log.flush(() => process.exit(code));
       const shutdown = (signal: string) => {
         log.info({ signal }, "shutting down: draining work");
+        // Whatever hangs (a queue that cannot be reached, a stuck connection), the process ends: the drain timeout
+        // plus a short grace for closing, then exit 1 with the reason logged.
+        const graceMs = server.ctx.config.env.CRITIQUE_SHUTDOWN_TIMEOUT_MS + 5_000;
+        setTimeout(() => {
+          log.error({ afterMs: graceMs }, "shutdown did not finish in time (is Redis or the database reachable?): exiting");
+          exit(1);
+        }, graceMs).unref();
         server.stop().then(
           () => {
             log.info("stopped");
