@@ -1,3 +1,4 @@
+import { writeSync } from "node:fs";
 import { Command } from "commander";
 import pkg from "../../package.json" with { type: "json" };
 import { loadConfig } from "../config/index.ts";
@@ -32,8 +33,9 @@ program
         // plus a short grace for closing, then exit 1 with the reason logged.
         const graceMs = server.ctx.config.env.CRITIQUE_SHUTDOWN_TIMEOUT_MS + 5_000;
         setTimeout(() => {
-          log.error({ afterMs: graceMs }, "shutdown did not finish in time (is Redis or the database reachable?): exiting");
-          exit(1);
+          // Written synchronously: the logger's asynchronous stream may be what is stuck.
+          writeSync(2, `${JSON.stringify({ level: 50, time: new Date().toISOString(), service: "critique", afterMs: graceMs, msg: "shutdown did not finish in time (is Redis or the database reachable?): exiting" })}\n`);
+          process.exit(1);
         }, graceMs).unref();
         server.stop().then(
           () => {
