@@ -7,7 +7,7 @@ import type { AppContext } from "../../src/context.ts";
 import { html } from "./html.ts";
 import { layout } from "./layout.ts";
 import { HIDDEN, htmlResponse, redirect, safeNext } from "./page.ts";
-import { cookie as sessionCookie } from "./sign-in.ts";
+import { httpOnlyCookie, cookie as sessionCookie } from "./sign-in.ts";
 
 /**
  * "Sign in with GitHub": the web application flow of the GitHub App's OAuth client (github.com or GitHub Enterprise
@@ -27,10 +27,7 @@ const trim = (url: string) => url.replace(/\/+$/, "");
 const callbackUrl = (ctx: AppContext) => `${ctx.config.publicUrl}${STATE_PATH}/callback`;
 
 /** The short-lived cookie binding the flow's `state` to this browser, with the (already safe) `next` path. */
-function stateCookie(ctx: AppContext, value: string, maxAgeS: number): string {
-  const secure = ctx.config.publicUrl.startsWith("https://") ? "; Secure" : "";
-  return `${STATE_COOKIE}=${value}; Path=${STATE_PATH}; HttpOnly; SameSite=Lax; Max-Age=${maxAgeS}${secure}`;
-}
+const stateCookie = (ctx: AppContext, value: string, maxAgeS: number) => httpOnlyCookie(ctx, STATE_COOKIE, value, STATE_PATH, maxAgeS);
 
 function readStateCookie(request: Request): { state: string; next: string } | undefined {
   const header = request.headers.get("cookie");

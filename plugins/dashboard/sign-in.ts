@@ -8,11 +8,14 @@ import { layout } from "./layout.ts";
 import { errorPage, htmlResponse, redirect, safeNext } from "./page.ts";
 import { SignInThrottle } from "./throttle.ts";
 
-/** The session cookie (also set by Sign in with GitHub); an empty value with max-age 0 clears it. */
-export function cookie(ctx: AppContext, value: string, maxAgeS: number): string {
+/** An HttpOnly, SameSite=Lax cookie, `Secure` when the public URL is https; max-age 0 clears it. */
+export function httpOnlyCookie(ctx: AppContext, name: string, value: string, path: string, maxAgeS: number): string {
   const secure = ctx.config.publicUrl.startsWith("https://") ? "; Secure" : "";
-  return `${SESSION_COOKIE}=${value}; Path=/; HttpOnly; SameSite=Lax; Max-Age=${maxAgeS}${secure}`;
+  return `${name}=${value}; Path=${path}; HttpOnly; SameSite=Lax; Max-Age=${maxAgeS}${secure}`;
 }
+
+/** The session cookie (also set by Sign in with GitHub); an empty value with max-age 0 clears it. */
+export const cookie = (ctx: AppContext, value: string, maxAgeS: number) => httpOnlyCookie(ctx, SESSION_COOKIE, value, "/", maxAgeS);
 
 function signInPage(next: string, github: boolean, problem?: string, status = 200): Response {
   const body = html`

@@ -3,7 +3,7 @@ import type { JobAttempt } from "../../../src/jobs/index.ts";
 import { ACTIVE_STATUSES, type RemedyStatus } from "./model.ts";
 import { watchFix } from "./fix.ts";
 import { watchReReview } from "./re-review.ts";
-import { endRemedy } from "./settle.ts";
+import { failRemedy } from "./settle.ts";
 import { startRemedy } from "./start.ts";
 import { findRemedy } from "./store.ts";
 
@@ -27,8 +27,6 @@ export async function advanceRemedy(ctx: AppContext, remedyId: string, attempt: 
     return await watchReReview(ctx, remedy);
   } catch (error) {
     if (attempt.attempt < maxAttempts) throw error;
-    const reason = `the remedy could not go on after ${attempt.attempt} attempts: ${(error as Error).message}`.slice(0, 1_000);
-    await endRemedy(ctx, remedyId, { status: "FAILED", failureReason: reason });
-    return { did: `failed: ${reason}`, waiting: false };
+    return failRemedy(ctx, remedyId, `the remedy could not go on after ${attempt.attempt} attempts: ${(error as Error).message}`.slice(0, 1_000));
   }
 }

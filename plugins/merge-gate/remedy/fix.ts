@@ -6,7 +6,7 @@ import type { RemedyStep } from "./advance.ts";
 import { asOwner } from "./owner.ts";
 import { nudge } from "./prompt.ts";
 import { queueFollowUp } from "./re-review.ts";
-import { endRemedy } from "./settle.ts";
+import { failRemedy } from "./settle.ts";
 import { type RemedyRow, transitionRemedy } from "./store.ts";
 
 const WORKING = ["QUEUED", "PROVISIONING", "RUNNING"];
@@ -18,10 +18,7 @@ const WORKING = ["QUEUED", "PROVISIONING", "RUNNING"];
  */
 export async function watchFix(ctx: AppContext, remedy: RemedyRow): Promise<RemedyStep> {
   const run = remedy.codingAgentRunId ? await agentRunState(ctx, remedy.codingAgentRunId) : undefined;
-  const fail = async (failureReason: string): Promise<RemedyStep> => {
-    await endRemedy(ctx, remedy.id, { status: "FAILED", failureReason });
-    return { did: `failed: ${failureReason}`, waiting: false };
-  };
+  const fail = (failureReason: string) => failRemedy(ctx, remedy.id, failureReason);
   if (!run) return fail("the fix run is gone");
   if (WORKING.includes(run.status)) return { did: "waiting for the fix run", waiting: true };
   if (!["IDLE", "COMPLETED"].includes(run.status)) {

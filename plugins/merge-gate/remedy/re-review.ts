@@ -3,7 +3,7 @@ import { enqueueRun, findRun, findRunOf } from "../runs.ts";
 import { loadFindings } from "../views.ts";
 import type { RemedyStep } from "./advance.ts";
 import type { RemedyOutcome } from "./model.ts";
-import { endRemedy } from "./settle.ts";
+import { endRemedy, failRemedy } from "./settle.ts";
 import { recordRemedy } from "./record.ts";
 import { findRemedy, type RemedyRow, transitionRemedy } from "./store.ts";
 
@@ -15,15 +15,10 @@ import { findRemedy, type RemedyRow, transitionRemedy } from "./store.ts";
 export async function watchReReview(ctx: AppContext, remedy: RemedyRow): Promise<RemedyStep> {
   if (!remedy.followUpReviewRunId) return queueFollowUp(ctx, remedy);
   const review = await findRun(ctx, remedy.followUpReviewRunId);
-  if (!review || review.headSha !== remedy.commitSha) {
-    await endRemedy(ctx, remedy.id, { status: "FAILED", failureReason: "the re-review of the fix commit is gone" });
-    return { did: "failed: re-review gone", waiting: false };
-  }
+  if (!review || review.headSha !== remedy.commitSha) return failRemedy(ctx, remedy.id, "the re-review of the fix commit is gone");
   if (review.status === "QUEUED" || review.status === "IN_PROGRESS") return { did: "waiting for the re-review", waiting: true };
   if (review.status !== "COMPLETED") {
-    const failureReason = `the re-review ${review.id} of the fix commit ${remedy.commitSha?.slice(0, 12)} ended ${review.status}: ${review.failureReason ?? "no reason given"}`;
-    await endRemedy(ctx, remedy.id, { status: "FAILED", failureReason });
-    return { did: `failed: ${failureReason}`, waiting: false };
+    return failRemedy(ctx, remedy.id, `the re-review ${review.id} of the fix commit ${remedy.commitSha?.slice(0, 12)} ended ${review.status}: ${review.failureReason ?? "no reason given"}`);
   }
   const reported = new Set((await loadFindings(ctx, review.id)).map((f) => f.fingerprint));
   const targeted = [...new Set(remedy.targets.map((t) => t.fingerprint))];

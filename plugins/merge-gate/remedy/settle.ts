@@ -1,5 +1,6 @@
 import type { AppContext, ServiceContext } from "../../../src/context.ts";
 import { AppError } from "../../../src/errors.ts";
+import type { RemedyStep } from "./advance.ts";
 import { agentRunState, cancelAgentRun, completeAgentRun } from "../../coding-agent/api.ts";
 import { findRun } from "../runs.ts";
 import { announceRemedy } from "./announce.ts";
@@ -29,6 +30,12 @@ export async function endRemedy(ctx: AppContext, remedyId: string, ending: Remed
   await recordRemedy(ctx, ended);
   ctx.log.info({ remedyRunId: ended.id, status: ended.status, outcome: ended.outcome, reason: ended.failureReason }, "remedy ended");
   return ended;
+}
+
+/** Ends the remedy FAILED with the reason, as a step of the advance job (the step records what it did). */
+export async function failRemedy(ctx: AppContext, remedyId: string, failureReason: string): Promise<RemedyStep> {
+  await endRemedy(ctx, remedyId, { status: "FAILED", failureReason });
+  return { did: `failed: ${failureReason}`, waiting: false };
 }
 
 async function stopFixRun(ctx: AppContext, remedy: RemedyRow): Promise<RemedyRow> {

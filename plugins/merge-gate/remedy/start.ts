@@ -6,7 +6,7 @@ import { readFile } from "../pipeline/fetch-change.ts";
 import type { RemedyStep } from "./advance.ts";
 import { asOwner } from "./owner.ts";
 import { commitMessage, remedyTask } from "./prompt.ts";
-import { endRemedy } from "./settle.ts";
+import { failRemedy } from "./settle.ts";
 import { findRemedy, type RemedyRow, transitionRemedy } from "./store.ts";
 
 /**
@@ -16,10 +16,7 @@ import { findRemedy, type RemedyRow, transitionRemedy } from "./store.ts";
  * attempt finds the run it started instead of starting a second.
  */
 export async function startRemedy(ctx: AppContext, remedy: RemedyRow): Promise<RemedyStep> {
-  const fail = async (failureReason: string): Promise<RemedyStep> => {
-    await endRemedy(ctx, remedy.id, { status: "FAILED", failureReason });
-    return { did: `failed: ${failureReason}`, waiting: false };
-  };
+  const fail = (failureReason: string) => failRemedy(ctx, remedy.id, failureReason);
   if (!ctx.github) return fail("No GitHub App is configured on this server");
   const octokit = await ctx.github.installationClient(remedy.installationId);
   const [owner, repo] = remedy.repository.split("/");
