@@ -85,7 +85,7 @@ class LocalSandbox implements Sandbox {
   readonly #sockets: string;
   #proc: Bun.Subprocess | undefined;
   #proxy: { stop(): void } | undefined;
-  #stopped = false;
+  #stopping: Promise<void> | undefined;
   #output = "";
   #cgroup: SandboxCgroup | undefined;
   startTimings: { queuedMs: number; sandboxMs: number; agentMs: number } | undefined;
@@ -111,7 +111,7 @@ class LocalSandbox implements Sandbox {
   }
 
   get running() {
-    return this.#proc !== undefined && this.#proc.exitCode === null && !this.#stopped;
+    return this.#proc !== undefined && this.#proc.exitCode === null && !this.#stopping;
   }
 
   start(agent: AgentProcess, readyPath: string): Promise<void> {
@@ -120,7 +120,7 @@ class LocalSandbox implements Sandbox {
   }
 
   async #start(agent: AgentProcess, readyPath: string, timeoutMs: number, queuedMs: number): Promise<void> {
-    if (this.#stopped) throw new Error("the sandbox was stopped before its agent started");
+    if (this.#stopping) throw new Error("the sandbox was stopped before its agent started");
     const bridgeScript = join(this.root, "bridge.js");
     writeFileSync(bridgeScript, bridgeSource);
     this.#proxy = inferenceProxy(this.ctx, join(this.#sockets, "inference.sock"));
@@ -185,9 +185,16 @@ class LocalSandbox implements Sandbox {
     return fetch(`http://sandbox${path}`, { ...init, unix: join(this.#sockets, "agent.sock") } as RequestInit);
   }
 
-  async stop(): Promise<void> {
-    if (this.#stopped) return;
-    this.#stopped = true;
+  /**
+   * One stop however many callers ask (the expiry job and the holder's sweep can end a run at once): each waits for
+   * the same stop, so none goes on (settling, writing the `end` event) while the sandbox is still being removed.
+   */
+  stop(): Promise<void> {
+    this.#stopping ??= this.#stop();
+    return this.#stopping;
+  }
+
+  async #stop(): Promise<void> {
     this.forget();
     const proc = this.#proc;
     if (proc && proc.exitCode === null) {
