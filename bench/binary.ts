@@ -56,9 +56,18 @@ export async function startServer(binary: string, dir: string, env: Record<strin
 
 /** Resident memory of a process in MB, from /proc (Linux). */
 export async function rssMb(pid: number): Promise<number> {
+  return (await rssParts(pid)).total;
+}
+
+/**
+ * RSS split into the process's own memory (anonymous: heaps, JIT code) and pages of files it maps, mostly the
+ * binary itself (the runtime and the embedded code or bytecode it touched): those are page cache the kernel can
+ * drop and re-read, shared by every process of the same binary.
+ */
+export async function rssParts(pid: number): Promise<{ total: number; anonymous: number; file: number }> {
   const status = await Bun.file(`/proc/${pid}/status`).text();
-  const kb = Number(/^VmRSS:\s+(\d+)\s+kB/m.exec(status)?.[1]);
-  return kb / 1024;
+  const mb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+)\\s+kB`, "m").exec(status)?.[1] ?? 0) / 1024;
+  return { total: mb("VmRSS"), anonymous: mb("RssAnon"), file: mb("RssFile") + mb("RssShmem") };
 }
 
 /**

@@ -13,7 +13,7 @@ import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { cli, cpuSeconds, median, pinned, rssMb, SERVER_CPUS, startServer } from "./binary.ts";
+import { cli, cpuSeconds, median, pinned, rssMb, rssParts, SERVER_CPUS, startServer } from "./binary.ts";
 import { type LoadResult, runLoad } from "./load-generators.ts";
 
 const { values: options } = parseArgs({
@@ -58,6 +58,7 @@ for (let i = 0; i <= Number(options.spawns); i++) {
 }
 
 interface Run {
+  idleParts: { anonymous: number; file: number };
   level: string;
   idleRss: number;
   loadedRss: number;
@@ -74,7 +75,7 @@ async function measure(level: string): Promise<Run> {
   const server = await startServer(BINARY, dir, env);
   try {
     await Bun.sleep(2_000);
-    const idleRss = await rssMb(server.pid);
+    const { total: idleRss, ...idleParts } = await rssParts(server.pid);
     const { key } = JSON.parse(await cli(BINARY, ["keys", "create", "--name", "bench", "--user", "bench", "--json"], dir, env)) as { key: string };
     const headers = { authorization: `Bearer ${key}` };
     const check = await fetch(`${server.url}/api/v1/me`, { headers });
@@ -88,7 +89,7 @@ async function measure(level: string): Promise<Run> {
     const loadedRss = await rssMb(server.pid);
     await server.stop();
     const logLines = (await Bun.file(join(dir, "server.log")).text()).split("\n").filter(Boolean).length;
-    return { level, idleRss, loadedRss, result, cpuPerRequestUs, logLines };
+    return { level, idleRss, idleParts, loadedRss, result, cpuPerRequestUs, logLines };
   } finally {
     await server.stop();
   }
@@ -108,6 +109,7 @@ for (const run of runs) {
   const { result } = run;
   rows.push(
     [`idle RSS after start (log ${run.level})`, mb(run.idleRss), "≤ 80 MB", run.idleRss <= 80],
+    [`  of which the process's own (anonymous) / the binary's mapped pages`, `${mb(run.idleParts.anonymous)} / ${mb(run.idleParts.file)}`, "", undefined],
     // The target is the idle server's; after serving load it also holds JIT code and connection buffers.
     [`RSS 2 s after the load (log ${run.level})`, mb(run.loadedRss), "", undefined],
     [`GET /api/v1/me req/s (log ${run.level}; ${result.total} requests, ${result.non2xx} non-2xx, ${result.errors} errors, ${run.logLines} log lines)`, result.requestsPerSecond.toFixed(0), "≥ 10000", result.requestsPerSecond >= 10_000],
