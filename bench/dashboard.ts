@@ -21,7 +21,7 @@ import { loadConfig } from "../src/config/index.ts";
 import { newId } from "../src/ids.ts";
 import { createLogger } from "../src/log.ts";
 import { closeContext, createContext } from "../src/runtime.ts";
-import { grantInstallation } from "../plugins/merge-gate/installations.ts";
+import { grantInstallation } from "../src/github/installations.ts";
 import { median, startServer } from "./binary.ts";
 
 const { values: options } = parseArgs({ options: { requests: { type: "string", default: "50" }, findings: { type: "string", default: "500" }, "no-build": { type: "boolean", default: false } } });

@@ -10,7 +10,7 @@
  */
 import { parseArgs } from "node:util";
 import { count, eq } from "drizzle-orm";
-import { grantInstallation } from "../plugins/merge-gate/installations.ts";
+import { grantInstallation } from "../src/github/installations.ts";
 import { createEndpoint } from "../plugins/webhooks/endpoints.ts";
 import { publishLifecycleEvent } from "../plugins/webhooks/index.ts";
 import { ensureUser } from "../src/auth/users.ts";

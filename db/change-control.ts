@@ -4,7 +4,11 @@ import type { ColumnKit } from "./columns.ts";
 export function defineChangeControlTables(k: ColumnKit, core: { users: { id: any } }) {
   const { users } = core;
 
-  /** One governed record per (repository, pull request). Its current state is denormalised for the queue view. */
+  /**
+   * One governed record per (installation, repository, pull request): a repository that moves to another
+   * installation starts a new passport, so one tenant's record never holds another's reviews. Its current state
+   * is denormalised for the queue view.
+   */
   const passports = k.table(
     "passports",
     {
@@ -26,7 +30,7 @@ export function defineChangeControlTables(k: ColumnKit, core: { users: { id: any
       updatedAt: k.timestamp("updated_at").notNull(),
     },
     (t) => [
-      k.uniqueIndex("passports_pr_idx").on(t.repositoryKey, t.pullRequestNumber),
+      k.uniqueIndex("passports_installation_pr_idx").on(t.installationId, t.repositoryKey, t.pullRequestNumber),
       k.index("passports_installation_idx").on(t.installationId, t.updatedAt),
     ],
   );
@@ -70,7 +74,7 @@ export function defineChangeControlTables(k: ColumnKit, core: { users: { id: any
       createdAt: k.timestamp("created_at").notNull(),
       completedAt: k.timestamp("completed_at"),
     },
-    (t) => [k.index("checkpoints_pr_idx").on(t.repositoryKey, t.pullRequestNumber)],
+    (t) => [k.index("checkpoints_installation_pr_idx").on(t.installationId, t.repositoryKey, t.pullRequestNumber)],
   );
 
   const policyEvaluations = k.table(

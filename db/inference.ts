@@ -26,10 +26,15 @@ export function defineInferenceTables(k: ColumnKit, core: { users: { id: any }; 
       stream: k.bool("stream").notNull(),
       /** completed | cancelled (client disconnected) | failed (upstream broke mid-stream) */
       status: k.text("status").notNull(),
+      /**
+       * True when enforce mode charged less than the tokens cost: the upstream reported more than the call's
+       * hold (its worst case), and a balance never goes below zero. The tokens above are still the real ones.
+       */
+      costCapped: k.bool("cost_capped").notNull().default(false),
       reservationId: k.text("reservation_id"),
       createdAt: k.timestamp("created_at").notNull(),
     },
-    (t) => [k.index("inference_usage_user_idx").on(t.userId, t.createdAt)],
+    (t) => [k.index("inference_usage_user_idx").on(t.userId, t.createdAt), k.index("inference_usage_reservation_idx").on(t.reservationId)],
   );
 
   /** Prompts and completions of keys that opted in to training retention. Nothing else is ever stored. */

@@ -10,6 +10,8 @@ export function defineMergeGateTables(k: ColumnKit, core: { users: { id: any } }
     accountType: k.text("account_type"),
     suspendedAt: k.timestamp("suspended_at"),
     deletedAt: k.timestamp("deleted_at"),
+    /** Who pays for the reviews GitHub events start: the installer, or whoever `critique installations billing` set. */
+    billingUserId: k.text("billing_user_id").references(() => users.id),
     createdAt: k.timestamp("created_at").notNull(),
     updatedAt: k.timestamp("updated_at").notNull(),
   });
@@ -71,7 +73,8 @@ export function defineMergeGateTables(k: ColumnKit, core: { users: { id: any } }
       completedAt: k.timestamp("completed_at"),
     },
     (t) => [
-      k.uniqueIndex("review_runs_target_idx").on(t.repositoryKey, t.pullRequestNumber, t.headSha),
+      // Per installation: after a reinstall by someone else, the same (repository, PR, SHA) is a new tenant's run.
+      k.uniqueIndex("review_runs_installation_target_idx").on(t.installationId, t.repositoryKey, t.pullRequestNumber, t.headSha),
       k.index("review_runs_installation_idx").on(t.installationId, t.id),
       k.index("review_runs_pr_idx").on(t.repositoryKey, t.pullRequestNumber),
     ],

@@ -102,16 +102,24 @@ export function defineSchema(k: ColumnKit) {
   );
 
   /** Credits held for work in flight; settled to the real cost or released. */
-  const creditReservations = k.table("credit_reservations", {
-    id: k.text("id").primaryKey(),
-    userId: k.text("user_id").notNull().references(() => users.id),
-    amount: k.bigint("amount").notNull(),
-    /** open | settled | released */
-    status: k.text("status").notNull(),
-    reference: k.text("reference"),
-    createdAt: k.timestamp("created_at").notNull(),
-    closedAt: k.timestamp("closed_at"),
-  });
+  const creditReservations = k.table(
+    "credit_reservations",
+    {
+      id: k.text("id").primaryKey(),
+      userId: k.text("user_id").notNull().references(() => users.id),
+      amount: k.bigint("amount").notNull(),
+      /** open | settled | released */
+      status: k.text("status").notNull(),
+      reference: k.text("reference"),
+      /** The process holding it (the job worker id); null for holds a record owns (coding-agent runs). */
+      holder: k.text("holder"),
+      /** Renewed by the holder while it lives; an open hold past it is reclaimed (src/credits/reclaim.ts). */
+      leaseExpiresAt: k.timestamp("lease_expires_at"),
+      createdAt: k.timestamp("created_at").notNull(),
+      closedAt: k.timestamp("closed_at"),
+    },
+    (t) => [k.index("credit_reservations_lease_idx").on(t.status, t.leaseExpiresAt)],
+  );
 
   /** Instance-level values (signing keys, the encryption canary), encrypted at rest where secret. */
   const instanceSettings = k.table("instance_settings", {

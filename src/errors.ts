@@ -42,3 +42,8 @@ export class AppError extends Error {
 
 export const notFound = (what: string) => new AppError("NOT_FOUND", `${what} not found`);
 export const validation = (message: string) => new AppError("VALIDATION", message);
+
+/** A setting the server cannot start with (environment, config file, secrets key): one line naming it, exit 1. */
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}

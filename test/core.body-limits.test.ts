@@ -21,6 +21,11 @@ describe("depth", () => {
     expect(exceedsDepth(nested(65))).toBe(true);
     expect(exceedsDepth(JSON.stringify({ text: "[".repeat(10_000) }))).toBe(false);
     expect(exceedsDepth(JSON.stringify({ text: '\\"[[[' }))).toBe(false);
+    // Escapes inside strings: an escaped quote does not end the string, an escaped backslash before a quote does.
+    expect(exceedsDepth(JSON.stringify({ a: '\\', b: "[".repeat(100) }))).toBe(false);
+    expect(exceedsDepth(`${JSON.stringify({ a: 'x\\\\"[[' })}`)).toBe(false);
+    expect(exceedsDepth(`{"a":"\\\\"${"[".repeat(65)}`)).toBe(true);
+    expect(exceedsDepth(`{"a":"\\"${"[".repeat(65)}"}`)).toBe(false);
   });
 
   test("a deeply nested body is a 400 naming the limit, on validated routes and on the Inference API", async () => {

@@ -179,12 +179,16 @@ describe(`credits in enforce mode (${legName})`, () => {
     expect((await listLedger(ctx, { userId: user })).entries.map((e) => e.kind)).toEqual(["charge", "grant"]);
   });
 
-  test("settling above the reservation still charges the extra, even below zero (the work was done)", async () => {
+  test("settling above the reservation charges the hold and no more: the balance never goes below zero", async () => {
     const user = await newUser(ctx);
     await grantCredits(ctx, { userId: user, amount: 1 * C });
-    const r = await reserveCredits(ctx, { userId: user, amount: 1 * C });
-    expect((await settleReservation(ctx, { reservationId: r.id, amount: 1.5 * C })).balance).toBe(-0.5 * C);
-    await expectInsufficient(reserveCredits(ctx, { userId: user, amount: 1 }), /available -0.5/);
+    const r = await reserveCredits(ctx, { userId: user, amount: 1 * C, reference: "review:capped" });
+    const closing = await settleReservation(ctx, { reservationId: r.id, amount: 1.5 * C });
+    expect(closing).toMatchObject({ balance: 0, difference: 0, capped: 0.5 * C, reservation: { status: "settled", charged: 1 * C } });
+    expect((await getReservation(ctx, r.id)).charged).toBe(1 * C);
+    const [settle] = (await listLedger(ctx, { userId: user, limit: 1 })).entries;
+    expect(settle).toMatchObject({ kind: "settle", amount: 0, balanceAfter: 0, memo: "reserved 1, charged 1 (capped at the hold: the work cost 1.5)" });
+    await expectInsufficient(reserveCredits(ctx, { userId: user, amount: 1 }), /available 0$/);
     await expectLedgerExplainsBalance(ctx, user);
   });
 

@@ -41,6 +41,7 @@ test("rows read back the same as rows inserted by drizzle: dates, booleans, big 
     completionTokens: 20 + i,
     cost: 9_007_199_254_740 + i,
     estimated: i % 2 === 0,
+    costCapped: i % 2 === 1,
     byok: false,
     trainingOptIn: true,
     stream: i % 3 === 0,

@@ -6,6 +6,7 @@ import OpenAI from "openai";
 import { FakeOpenAI } from "./fakes/openai.ts";
 import { type BinaryServer, ensureBinary, runCli, startBinary } from "./helpers/binary.ts";
 import { createBackends, type TestBackends } from "./helpers/databases.ts";
+import { countPromptTokens } from "../plugins/inference/tokens.ts";
 
 // The compiled binary serves a streamed chat completion to the SDK, with a key and credits from its own CLI.
 let cwd: string;
@@ -59,4 +60,21 @@ test("the binary streams a chat completion to the openai SDK and charges usage.c
   const exported = await runCli(["training", "export", "--user", "dana"], cwd, env);
   expect(exported.code).toBe(0);
   expect(JSON.parse(exported.stdout.trim()).messages.at(-1).content).toBe("Hello from the binary.");
+}, 60_000);
+
+test("the binary counts tokens in its worker: an upstream without usage gets the exact o200k count", async () => {
+  const created = await runCli(["keys", "create", "--name", "count", "--user", "erin", "--scopes", "inference", "--json"], cwd, env);
+  expect(created.code).toBe(0);
+  const { key } = JSON.parse(created.stdout) as { key: string };
+  expect((await runCli(["credits", "grant", "--user", "erin", "--amount", "5"], cwd, env)).code).toBe(0);
+  upstream.reply({ content: "Counted here.", omitUsage: true });
+  const messages = [{ role: "user" as const, content: "The quick brown fox jumps over the lazy dog, twice: the quick brown fox jumps over the lazy dog." }];
+  const sdk = new OpenAI({ baseURL: `${server.url}/api/v1`, apiKey: key, maxRetries: 0 });
+  const answer = await sdk.chat.completions.create({ model: "chat", messages });
+  // Counted in this process (source tree) the same way; a binary whose worker failed to start would answer the
+  // UTF-8 byte bound instead (well above the count for English prose).
+  const quiet = { closers: [], log: { error() {}, warn() {}, info() {} } } as never;
+  const expected = await countPromptTokens(quiet, { model: "chat", messages } as never, 0);
+  expect(answer.usage?.prompt_tokens).toBe(expected);
+  expect(expected).toBeLessThan(Buffer.byteLength(messages[0].content) / 2);
 }, 60_000);

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import OpenAI, { APIError, PermissionDeniedError, RateLimitError } from "openai";
+import { eq } from "drizzle-orm";
 import { waitFor } from "./fakes/http.ts";
 import { type InferenceHarness, PRICES, startInference } from "./helpers/inference.ts";
 import { exportSamples } from "../plugins/inference/training.ts";
@@ -153,4 +154,53 @@ test("calls share credit blocks, and once they are settled the balance drops by 
   const ctx = h.server.server.ctx;
   const open = (await ctx.db.select().from(ctx.tables.creditReservations)).filter((r) => r.userId === userId && r.status === "open");
   expect(open).toHaveLength(0);
+});
+
+test("an upstream reporting far more usage than the worst case is charged the hold: never below zero, the row keeps the real tokens", async () => {
+  // The worst case of one call is about 8,000 micro-credits (max_tokens 1,000 at 8 per million): the grant covers
+  // about 25 of the 50. Each answer reports a million tokens each way (10 credits, 1,250 times its hold).
+  const grant = 200_000;
+  const { sdk, userId } = await h.client({ grant });
+  const huge = { prompt_tokens: 1_000_000, completion_tokens: 1_000_000 };
+  const echo = h.primary.responder;
+  h.primary.responder = () => ({ content: "far more than estimated", usage: huge, delayMs: 50 });
+  const outcomes = await Promise.all(
+    Array.from({ length: 50 }, async (_, i) => {
+      try {
+        if (i % 2 === 0) return (await sdk.chat.completions.create({ model: "fast", messages, max_tokens: 1_000 })).usage as unknown as Record<string, unknown>;
+        const stream = await sdk.chat.completions.create({ model: "fast", messages, max_tokens: 1_000, stream: true, stream_options: { include_usage: true } });
+        let usage: Record<string, unknown> | undefined;
+        for await (const chunk of stream) usage = (chunk.usage as unknown as Record<string, unknown> | undefined) ?? usage;
+        return usage;
+      } catch (error) {
+        return error as APIError;
+      }
+    }),
+  ).finally(() => {
+    h.primary.responder = echo;
+  });
+  const answered = outcomes.filter((o) => !(o instanceof APIError)) as Record<string, unknown>[];
+  const refused = outcomes.filter((o) => o instanceof APIError) as APIError[];
+  expect(answered.length).toBeGreaterThan(0);
+  expect(refused.length).toBeGreaterThan(0);
+  for (const error of refused) expect(error.status).toBe(402);
+  for (const usage of answered) expect(usage).toMatchObject({ prompt_tokens: huge.prompt_tokens, completion_tokens: huge.completion_tokens, cost_capped: true });
+
+  const ctx = h.server.server.ctx;
+  const r = ctx.tables.creditReservations;
+  await waitFor(async () => (await ctx.db.select().from(r).where(eq(r.userId, userId))).every((row) => row.status !== "open") || undefined, { what: "every hold to be settled" });
+  const rows = await waitFor(async () => {
+    const found = await h.usageRows(userId);
+    return found.length === answered.length ? found : undefined;
+  }, { what: "every answered call to be recorded" });
+  for (const row of rows) {
+    expect(row).toMatchObject({ promptTokens: huge.prompt_tokens, completionTokens: huge.completion_tokens, costCapped: true });
+    expect(row.cost).toBeGreaterThan(0);
+    expect(row.cost).toBeLessThan(costMicro(huge));
+  }
+  const balance = await h.balance(userId);
+  expect(balance).toBeGreaterThanOrEqual(0);
+  expect(balance).toBe(grant - rows.reduce((sum, row) => sum + row.cost, 0));
+  const ledger = await ctx.db.select().from(ctx.tables.creditLedger).where(eq(ctx.tables.creditLedger.userId, userId));
+  expect(ledger.reduce((sum, e) => sum + Number(e.amount), 0)).toBe(balance);
 });

@@ -17,11 +17,16 @@ export function sandboxHold(ctx: AppContext, limits: RunRow["limits"]): number {
   return Math.min(Math.round(limits.maxCredits * MICRO_PER_CREDIT), sandboxCostMicro(ctx, limits.maxMinutes * 60_000));
 }
 
-/** Holds the sandbox worst case (402 in enforce mode when the balance cannot cover it); null when it is free. */
+/**
+ * Holds the sandbox worst case (402 in enforce mode when the balance cannot cover it); null when it is free.
+ * The run record owns the hold, not this process (`heldBy: "record"`, never reclaimed by src/credits/reclaim.ts):
+ * a run outlives the request that made it, and its own recovery (the turn job's last attempt, the idle expiry
+ * job) ends it through `settleRun`, which settles the hold to the sandbox time used.
+ */
 export async function holdSandboxTime(ctx: AppContext, userId: string, runId: string, limits: RunRow["limits"]): Promise<string | null> {
   const amount = sandboxHold(ctx, limits);
   if (amount === 0) return null;
-  const reservation = await reserveCredits(ctx, { userId, amount, reference: `coding-agent:${runId}` });
+  const reservation = await reserveCredits(ctx, { userId, amount, reference: `coding-agent:${runId}`, heldBy: "record" });
   return reservation.id;
 }
 

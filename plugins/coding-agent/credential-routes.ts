@@ -15,7 +15,7 @@ export const credentialRoutes = (ctx: AppContext) =>
     .use(authPlugin(ctx))
     .put("/", async ({ body, principal }) => ({ credential: await storeCredential(ctx, principal.userId, "openrouter", body.apiKey) }), {
       scopes: ["write:builder"],
-      body: z.strictObject({ apiKey: z.string({ error: "is required (your OpenRouter API key)" }).trim().min(8, "must be an API key").max(500) }),
+      body: z.strictObject({ apiKey: z.string({ error: "is required (your OpenRouter API key)" }).trim().min(8, "must be an API key").max(500, "must be at most 500 characters") }),
       response: { 200: z.object({ credential }), 401: error, 403: error, 422: error },
       detail: { tags, summary: "Store (or replace) your OpenRouter key, used when a run has billing: openrouter" },
     })

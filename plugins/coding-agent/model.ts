@@ -41,9 +41,9 @@ export const createRunBody = z.strictObject({
     .optional(),
   webhook: z
     .strictObject({
-      url: z.url("must be an absolute URL").max(2_000),
+      url: z.url("must be an absolute URL").max(2_000, "must be at most 2000 characters"),
       secret: z.string().min(32, "must be at least 32 characters").max(500),
-      events: z.array(z.enum(RUN_EVENTS)).min(1).optional(),
+      events: z.array(z.enum(RUN_EVENTS)).min(1).max(RUN_EVENTS.length).optional(),
     })
     .optional(),
   metadata: z
@@ -93,7 +93,7 @@ export const runParams = z.object({ id: z.string().max(100) });
 
 export const listRunsQuery = z.object({
   status: z.enum(RUN_STATUSES).optional(),
-  repository: z.string().regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, "must be owner/repo").optional(),
+  repository: z.string().max(200).regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, "must be owner/repo").optional(),
   limit: z.coerce.number().int().min(1).max(100).default(20),
   cursor: z
     .string()

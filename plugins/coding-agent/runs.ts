@@ -6,7 +6,7 @@ import { credentialInfo } from "../../src/credentials/index.ts";
 import { AppError } from "../../src/errors.ts";
 import { newId } from "../../src/ids.ts";
 import { assertWebhookUrl } from "../../src/webhooks/index.ts";
-import { resolveVisibleRepository } from "../merge-gate/installations.ts";
+import { resolveVisibleRepository } from "../../src/github/installations.ts";
 import { holdSandboxTime, mintRunKey, releaseHold } from "./billing.ts";
 import { appendEvent } from "./events.ts";
 import { turnJob } from "./turn-job.ts";

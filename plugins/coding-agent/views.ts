@@ -1,4 +1,5 @@
 import { and, desc, eq, gte, lt, type SQL, sum } from "drizzle-orm";
+import { publicLink } from "../../src/config/index.ts";
 import type { AppContext, ServiceContext } from "../../src/context.ts";
 import { toCredits } from "../../src/credits/index.ts";
 import type { ListRunsQuery, RunStatus, RunView } from "./model.ts";
@@ -28,7 +29,7 @@ export function sandboxCostMicro(ctx: AppContext, ms: number): number {
 
 /** A run's absolute URLs (CRITIQUE_PUBLIC_URL), as every payload and event names them. */
 export function runUrls(ctx: AppContext, runId: string): RunView["urls"] {
-  const base = `${ctx.config.publicUrl}/api/v1/coding-agent/runs/${runId}`;
+  const base = publicLink(ctx.config, `/api/v1/coding-agent/runs/${runId}`);
   return { run: base, stream: `${base}/stream`, patch: `${base}/patch`, messages: `${base}/messages` };
 }
 

@@ -1,12 +1,12 @@
 import { createWriteStream } from "node:fs";
 import type { Command } from "commander";
 import { findUserByName } from "../../src/auth/users.ts";
-import { parseDuration } from "../../src/cli/duration.ts";
-import { fail, withContext } from "../../src/cli/run.ts";
+import { parseDuration } from "../../src/duration.ts";
+import { fail, type WithContext } from "../../src/commands.ts";
 import { exportSamples } from "./training.ts";
 
 /** `critique training export`: the prompts and completions retained for opted-in keys, as fine-tuning JSONL. */
-export function registerTrainingCommands(program: Command) {
+export function registerTrainingCommands(program: Command, withContext: WithContext) {
   const training = program.command("training").description("Training data retained from Inference API keys that opted in (--training-opt-in)");
 
   training

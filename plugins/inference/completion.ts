@@ -4,12 +4,12 @@ import { newId } from "../../src/ids.ts";
 import type { Breakers } from "./breaker.ts";
 import type { KeepAliveTicker } from "./keep-alive.ts";
 import { InferenceError, UpstreamError } from "./errors.ts";
-import { abandonExchange, type Books, type Charge, chargeFor, closeExchange, type Exchange, reserveWorstCase } from "./metering.ts";
+import { abandonExchange, type Books, type Charge, chargeFor, closeExchange, type Exchange, reportsUsage, reserveWorstCase } from "./metering.ts";
 import { type ChatCompletionRequest, chatCompletionRequest, plainlyValid, type UpstreamUsage } from "./model.ts";
 import { messagesFromChunks, messagesFromCompletion, producedOf } from "./produced.ts";
 import type { RateLimiter } from "./rate-limit.ts";
 import { relay } from "./stream.ts";
-import { countCompletionTokens, countPromptTokens, tokenCounter } from "./tokens.ts";
+import { countCompletionTokens, countedBeforeDone, countPromptTokens, type Produced } from "./tokens.ts";
 import { callUpstream, type UpstreamAnswer } from "./upstream.ts";
 import { chooseTargets, permitModel, upstreamKeyOf } from "./access.ts";
 import { exceedsDepth, MAX_JSON_DEPTH } from "../../src/http/json-body.ts";
@@ -53,7 +53,6 @@ export async function chatCompletion(ctx: AppContext, deps: InferenceDeps, input
   const model = await permitModel(ctx, deps, input.principal, request.model);
   const upstreamKey = await upstreamKeyOf(ctx, input.principal, input.upstreamKey);
   const { targets, byok } = chooseTargets(ctx, model, upstreamKey);
-  const count = await tokenCounter();
   const stream = request.stream === true;
   const exchange: Exchange = {
     id: newId(),
@@ -63,7 +62,7 @@ export async function chatCompletion(ctx: AppContext, deps: InferenceDeps, input
     stream,
     byok,
     trainingOptIn: input.principal.inference?.trainingOptIn === true,
-    localPromptTokens: countPromptTokens(count, request, deps.settings.imageTokens),
+    localPromptTokens: await countPromptTokens(ctx, request, deps.settings.imageTokens),
     hold: null,
   };
   const maxOutput = Math.min(request.max_completion_tokens ?? request.max_tokens ?? model.maxOutputTokens, model.maxOutputTokens) * (request.n ?? 1);
@@ -77,28 +76,41 @@ export async function chatCompletion(ctx: AppContext, deps: InferenceDeps, input
     throw error;
   }
   exchange.provider = answer.target.provider.id;
-  if (answer.kind === "json") return finishJson(ctx, deps, exchange, answer.text, count);
+  if (answer.kind === "json") return finishJson(ctx, deps, exchange, answer.text);
 
   let charge: Charge | undefined;
-  const chargeOf = (usage: UpstreamUsage | null, payloads: string[]) =>
-    chargeFor(ctx, exchange, usage, () => countCompletionTokens(count, producedOf(messagesFromChunks(payloads))));
-  const body = relay(answer.body, {
-    clientWantsUsage: request.stream_options?.include_usage === true,
+  // relay asks for the final usage synchronously: an estimate is counted before its [DONE] (countedBeforeDone).
+  let estimate: number | undefined;
+  const clientWantsUsage = request.stream_options?.include_usage === true;
+  const counting = async (payloads: string[]) => {
+    estimate = await countCompletionTokens(ctx, producedOf(messagesFromChunks(payloads)));
+  };
+  const body = relay(clientWantsUsage ? countedBeforeDone(answer.body, counting) : answer.body, {
+    clientWantsUsage,
     ticker: deps.keepAlive,
     release: answer.release,
-    finalUsage: (usage, payloads) => {
-      charge = chargeOf(usage, payloads);
+    finalUsage: (usage) => {
+      charge = chargeFor(ctx, exchange, usage, () => estimate ?? 0);
       return charge.usage;
     },
     onEnd: (end, usage, payloads) => {
-      const final = charge ?? chargeOf(usage, payloads);
-      closeInBackground(deps, closeExchange(ctx, deps.books, exchange, final, end, () => messagesFromChunks(payloads)));
+      const closing = async () => {
+        const final = charge ?? (await chargeOf(ctx, exchange, usage, () => producedOf(messagesFromChunks(payloads))));
+        await closeExchange(ctx, deps.books, exchange, final, end, () => messagesFromChunks(payloads));
+      };
+      closeInBackground(deps, closing().catch((error) => ctx.log.error({ exchange: exchange.id, error }, "inference: closing a stream failed")));
     },
   });
   return { kind: "stream", provider: exchange.provider, contentType: answer.contentType, stream: body };
 }
 
-function finishJson(ctx: AppContext, deps: InferenceDeps, exchange: Exchange, text: string, count: (text: string) => number): CompletionResult {
+/** The charge, with the completion counted first when the upstream reported no usage. */
+async function chargeOf(ctx: AppContext, exchange: Exchange, usage: UpstreamUsage | null, produced: () => Produced[]): Promise<Charge> {
+  const estimate = reportsUsage(usage) ? 0 : await countCompletionTokens(ctx, produced());
+  return chargeFor(ctx, exchange, usage, () => estimate);
+}
+
+async function finishJson(ctx: AppContext, deps: InferenceDeps, exchange: Exchange, text: string): Promise<CompletionResult> {
   let json: { usage?: UpstreamUsage | null; choices?: [] };
   try {
     json = JSON.parse(text);
@@ -107,7 +119,7 @@ function finishJson(ctx: AppContext, deps: InferenceDeps, exchange: Exchange, te
     throw new UpstreamError(502, { message: `Upstream ${exchange.provider} answered with something that is not JSON`, type: "api_error", param: null, code: "upstream_invalid_response" });
   }
   const messages = () => messagesFromCompletion(json);
-  const charge = chargeFor(ctx, exchange, json.usage ?? null, () => countCompletionTokens(count, producedOf(messages())));
+  const charge = await chargeOf(ctx, exchange, json.usage ?? null, () => producedOf(messages()));
   json.usage = charge.usage as unknown as UpstreamUsage;
   closeInBackground(deps, closeExchange(ctx, deps.books, exchange, charge, "completed", messages));
   return { kind: "json", provider: exchange.provider!, body: JSON.stringify(json) };

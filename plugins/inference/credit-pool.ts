@@ -9,7 +9,8 @@ import { AppError } from "../../src/errors.ts";
  * from it in memory. When a call ends, its real cost is counted and the rest of its hold goes back to the block.
  * A block is settled to the sum of its calls' real costs once it is retired (too small for the next call, older
  * than `maxAgeMs`, or idle for `idleMs`) and its last call has ended. Each call's exact cost is also on its
- * `inference_usage` row, whose `reservation_id` names the block, so the ledger and the calls add up.
+ * `inference_usage` row, whose `reservation_id` names the block, so the ledger and the calls add up. A block
+ * still open when its process dies is reclaimed at the sum of those rows (reclaim.ts, src/credits/reclaim.ts).
  *
  * Block sizes follow each user's pace. The first holds `leaseCalls` worst cases; when a block is retired for age
  * or for being used up, the next holds twice as many if its calls filled at least half of it (up to
@@ -66,6 +67,8 @@ export class CreditPools {
     private readonly settings: PoolSettings,
     /** Keeps closing settlements visible to shutdown. */
     private readonly track: (settlement: Promise<void>) => void,
+    /** Resolves once the usage rows of the calls that ended so far are written; a block is settled after it. */
+    private readonly rowsWritten: () => Promise<void> = async () => undefined,
   ) {}
 
   /** Holds `worst` micro-credits for one call; throws INSUFFICIENT_CREDITS (402) in enforce mode. */
@@ -194,9 +197,12 @@ export class CreditPools {
     if (lease.closed || lease.inflight > 0) return;
     lease.closed = true;
     const { ctx } = this;
-    const close = lease.spent > 0 ? settleReservation(ctx, { reservationId: lease.reservationId, amount: lease.spent }) : releaseReservation(ctx, lease.reservationId);
+    const close = this.rowsWritten().then(() => (lease.spent > 0 ? settleReservation(ctx, { reservationId: lease.reservationId, amount: lease.spent }) : releaseReservation(ctx, lease.reservationId)));
     this.track(close.then(
-      () => undefined,
+      (closing) => {
+        // Reclaimed while this process was alive but had not renewed in time (src/credits/leases.ts).
+        if (closing.alreadyClosed) ctx.log.warn({ reservation: lease.reservationId, spent: lease.spent, charged: closing.reservation.charged }, "inference: a credit block was closed before its holder settled it");
+      },
       (error) => ctx.log.error({ err: error, reservation: lease.reservationId }, "inference: could not settle a credit block"),
     ));
   }

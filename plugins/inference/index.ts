@@ -4,6 +4,7 @@ import type { InferenceDeps } from "./completion.ts";
 import { CreditPools } from "./credit-pool.ts";
 import { KeepAliveTicker } from "./keep-alive.ts";
 import { createRateLimiter } from "./rate-limit.ts";
+import { priceStrandedBlocks } from "./reclaim.ts";
 import { inferenceRoutes } from "./routes.ts";
 import { UsageLog } from "./usage-log.ts";
 
@@ -15,6 +16,7 @@ export function inference(ctx: AppContext) {
     settling.add(work);
     void work.finally(() => settling.delete(work));
   };
+  const usage = new UsageLog(ctx, 100);
   const deps: InferenceDeps = {
     breakers: new Breakers(settings.breakerFailures, settings.breakerCooldownMs),
     limiter: createRateLimiter(ctx),
@@ -22,10 +24,11 @@ export function inference(ctx: AppContext) {
     settling,
     keepAlive: new KeepAliveTicker(settings.keepAliveMs),
     books: {
-      pools: new CreditPools(ctx, { leaseCalls: settings.creditBlockCalls, maxLeaseCalls: settings.creditBlockMaxCalls, idleMs: settings.creditBlockIdleMs, maxAgeMs: settings.creditBlockMaxAgeMs }, track),
-      usage: new UsageLog(ctx, 100),
+      pools: new CreditPools(ctx, { leaseCalls: settings.creditBlockCalls, maxLeaseCalls: settings.creditBlockMaxCalls, idleMs: settings.creditBlockIdleMs, maxAgeMs: settings.creditBlockMaxAgeMs }, track, () => usage.written()),
+      usage,
     },
   };
+  priceStrandedBlocks(ctx);
   // What answered calls still owe the books (block settlements, usage rows, samples) is written before the
   // database closes.
   ctx.closers.push(async () => {

@@ -12,6 +12,8 @@ export class UsageLog {
   #queue: UsageRow[] = [];
   #timer: ReturnType<typeof setTimeout> | undefined;
   #writing: Promise<void> = Promise.resolve();
+  /** Resolves once the rows queued now are written (see `written`). */
+  #next: PromiseWithResolvers<void> | undefined;
 
   constructor(
     private readonly ctx: AppContext,
@@ -24,17 +26,31 @@ export class UsageLog {
     else this.#timer ??= setTimeout(() => this.flush(), this.intervalMs);
   }
 
+  /**
+   * Resolves once every row added so far is written, at the next regular flush (it never forces one). Credit blocks
+   * are settled after it, so a block's settlement never counts a call whose usage row a crash could still lose:
+   * a block left open is reclaimed at the sum of its rows, which then is what its settlement would have been.
+   */
+  written(): Promise<void> {
+    if (!this.#queue.length) return this.#writing;
+    this.#next ??= Promise.withResolvers<void>();
+    return this.#next.promise;
+  }
+
   /** Writes what is queued; resolves when every write so far has finished. */
   flush(): Promise<void> {
     clearTimeout(this.#timer);
     this.#timer = undefined;
     const rows = this.#queue;
+    const next = this.#next;
     this.#queue = [];
+    this.#next = undefined;
     if (rows.length) {
       this.#writing = this.#writing.then(() =>
         this.ctx.database.insertMany(this.ctx.tables.inferenceUsage, rows).catch((error) => this.ctx.log.error({ err: error, rows: rows.length }, "inference: could not record usage")),
       );
     }
+    if (next) void this.#writing.then(() => next.resolve());
     return this.#writing;
   }
 }

@@ -1,6 +1,7 @@
 import type { AppContext } from "../../src/context.ts";
 import { publishLifecycleEvent } from "../webhooks/index.ts";
 import type { CheckpointRow } from "./checkpoints/service.ts";
+import { checkpointUrl, passportUrls } from "./links.ts";
 import type { PassportRow, SnapshotRow } from "./passports/service.ts";
 import type { PolicyEvaluationRow } from "./policy/service.ts";
 
@@ -17,8 +18,6 @@ async function publish(ctx: AppContext, input: Parameters<typeof publishLifecycl
     ctx.log.error({ err: error, event: input.event }, "could not queue a lifecycle event");
   }
 }
-
-const passportUrls = (id: string | null) => (id ? { passport: `/api/v1/passports/${id}`, export: `/api/v1/passports/${id}/export` } : {});
 
 export function announceCheckpoint(ctx: AppContext, row: CheckpointRow) {
   return publish(ctx, {
@@ -37,7 +36,7 @@ export function announceCheckpoint(ctx: AppContext, row: CheckpointRow) {
       pullRequest: { number: row.pullRequestNumber, headSha: row.headSha },
       changePassportId: row.changePassportId,
       rules: row.rules ?? [],
-      urls: { checkpoint: `/api/v1/checkpoints/${row.id}`, ...passportUrls(row.changePassportId) },
+      urls: { checkpoint: checkpointUrl(ctx, row.id), ...(row.changePassportId ? passportUrls(ctx, row.changePassportId) : {}) },
     },
   });
 }
@@ -61,7 +60,7 @@ export function announcePolicy(ctx: AppContext, passport: PassportRow, evaluatio
       changePassportId: passport.id,
       reviewRunId: evaluation.reviewRunId,
       checkpointId: evaluation.checkpointId,
-      urls: passportUrls(passport.id),
+      urls: passportUrls(ctx, passport.id),
     },
   });
 }
@@ -85,7 +84,7 @@ export function announceSnapshot(ctx: AppContext, passport: PassportRow, snapsho
       pullRequest: { number: passport.pullRequestNumber, headSha: snapshot.headSha },
       changePassportId: passport.id,
       state: snapshot.state,
-      urls: passportUrls(passport.id),
+      urls: passportUrls(ctx, passport.id),
     },
   });
 }

@@ -1,5 +1,6 @@
 import { asc, desc, eq } from "drizzle-orm";
 import type { AppContext } from "../../src/context.ts";
+import { reviewRunUrls } from "./links.ts";
 import type { RunRow } from "./runs.ts";
 
 /**
@@ -38,8 +39,7 @@ function eventTime(run: RunRow, phase: RunPhase): string {
   return (phase === "queued" ? run.updatedAt : (run.completedAt ?? run.updatedAt)).toISOString();
 }
 
-export function runPayload(run: RunRow, phase: RunPhase, event: string, findings: FindingRow[], options: { findingIds: boolean }): Record<string, unknown> {
-  const reviewRun = `/api/v1/review-runs/${run.id}`;
+export function runPayload(ctx: AppContext, run: RunRow, phase: RunPhase, event: string, findings: FindingRow[], options: { findingIds: boolean }): Record<string, unknown> {
   const head = {
     event,
     timestamp: eventTime(run, phase),
@@ -51,7 +51,7 @@ export function runPayload(run: RunRow, phase: RunPhase, event: string, findings
     pullRequest: { number: run.pullRequestNumber, headSha: run.headSha },
     changePassportId: run.changePassportId ?? null,
   };
-  const urls = { reviewRun, reviewRunWithFindings: `${reviewRun}?findings=all`, dashboard: `/dashboard/review-runs/${run.id}` };
+  const urls = reviewRunUrls(ctx, run.id);
   if (phase === "failed") {
     const failureReason = run.failureReason ?? "The review failed";
     return { ...head, summary: run.summary ?? `Review failed: ${failureReason}`, failureReason, urls };

@@ -20,14 +20,14 @@ export async function announceRun(ctx: AppContext, run: RunRow): Promise<void> {
     const occurrence = `${run.id}:${run.execution}`;
     if (phase !== "queued") {
       const event = phase === "completed" ? "review.run.completed" : "review.run.failed";
-      const payload = runPayload(run, phase, event, findings, { findingIds: false });
+      const payload = runPayload(ctx, run, phase, event, findings, { findingIds: false });
       await publishLifecycleEvent(ctx, { event, installationId: run.installationId, repository: run.repository, occurrence, payload });
     }
     const hook = run.webhook;
     const event = `review.${phase}`;
     if (hook?.events.includes(event)) {
       const secret = ctx.secrets.decrypt(`review_runs.webhook.${run.id}`, hook.secret);
-      const payload = runPayload(run, phase, event, findings, { findingIds: true });
+      const payload = runPayload(ctx, run, phase, event, findings, { findingIds: true });
       await enqueueDelivery(ctx, { channel: "run", event, occurrence: `${event}:${occurrence}`, payload, target: { url: hook.url, secret }, runId: run.id, installationId: run.installationId, repository: run.repository });
     }
   } catch (error) {

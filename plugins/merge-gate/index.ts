@@ -1,12 +1,12 @@
 import type { AppContext } from "../../src/context.ts";
-import { checkpointJob } from "./checkpoints/job.ts";
+import { checkpointWorker } from "./checkpoints/job.ts";
 import { checkpointRoutes } from "./checkpoints/routes.ts";
 import { serverCheckpointSettings } from "./checkpoints/run.ts";
 import { githubEventJob } from "./github/event-job.ts";
 import { githubWebhookRoutes } from "./github/webhook-routes.ts";
 import { handoffRoutes } from "./handoff/routes.ts";
 import { passportRoutes } from "./passports/routes.ts";
-import { reviewJob } from "./pipeline/job.ts";
+import { reviewWorker } from "./pipeline/job.ts";
 import { serverPolicy } from "./policy/service.ts";
 import { remedyJob } from "./remedy/job.ts";
 import { remedyRoutes } from "./remedy/routes.ts";
@@ -22,7 +22,7 @@ import { runDeliveryRoutes } from "./run-deliveries.ts";
 export function mergeGate(ctx: AppContext) {
   serverPolicy(ctx);
   serverCheckpointSettings(ctx);
-  ctx.jobs.register(reviewJob, checkpointJob, githubEventJob, remedyJob);
+  ctx.jobs.register(reviewWorker, checkpointWorker, githubEventJob, remedyJob);
   subscribeRemedies(ctx);
   return [mergeGateRoutes(ctx), runDeliveryRoutes(ctx), sarifRoutes(ctx), remedyRoutes(ctx), checkpointRoutes(ctx), passportRoutes(ctx), githubWebhookRoutes(ctx), handoffRoutes(ctx)];
 }

@@ -11,7 +11,8 @@ export const queueReviewBody = z.strictObject({
   repositoryFullName: z
     .string({ error: "is required (owner/repo)" })
     .regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, "must be owner/repo")
-    .max(200),
+    // Its own message: the schema-level `error` above would otherwise say "is required" of a too-long name.
+    .max(200, "must be at most 200 characters"),
   pullRequestNumber: z.number({ error: "is required (an integer ≥ 1)" }).int("must be an integer ≥ 1").min(1, "must be an integer ≥ 1"),
   headSha: z
     .string({ error: "is required (a commit SHA)" })
@@ -19,9 +20,9 @@ export const queueReviewBody = z.strictObject({
   pullRequestTitle: z.string().max(500).optional(),
   webhook: z
     .strictObject({
-      url: z.url("must be an absolute URL").max(2_000),
+      url: z.url("must be an absolute URL").max(2_000, "must be at most 2000 characters"),
       secret: z.string().min(32, "must be at least 32 characters").max(500),
-      events: z.array(z.enum(PER_RUN_EVENTS)).min(1).optional(),
+      events: z.array(z.enum(PER_RUN_EVENTS)).min(1).max(PER_RUN_EVENTS.length).optional(),
     })
     .optional(),
 });
@@ -81,7 +82,7 @@ export type ReviewRunView = z.output<typeof reviewRunObject>;
 export const reviewRunQuery = z.object({ findings: z.enum(["all"], { error: "must be 'all' or omitted" }).optional() });
 
 export const listRunsQuery = z.object({
-  repository: z.string().regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, "must be owner/repo").optional(),
+  repository: z.string().max(200).regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, "must be owner/repo").optional(),
   pullRequestNumber: z.coerce.number().int().min(1).optional(),
   status: z.enum(RUN_STATUSES).optional(),
   verdict: z.enum(["PASS", "WARN", "FAIL"]).optional(),

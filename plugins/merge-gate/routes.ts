@@ -24,7 +24,7 @@ export const mergeGateRoutes = (ctx: AppContext) =>
         scopes: ["write:reviews"],
         body: queueReviewBody,
         response: { 202: z.object({ review: reviewObject }), 401: error, 402: error, 403: error, 404: error, 422: error },
-        detail: { tags: ["Merge gate"], summary: "Queue a PR review", description: "Deduplicated on (repository, pullRequestNumber, headSha): a queued or running run is returned; a finished one is re-run under the same id.", security },
+        detail: { tags: ["Merge gate"], summary: "Queue a PR review", description: "Deduplicated on (repository, pullRequestNumber, headSha) within the repository's current installation: a queued or running run is returned; a finished one is re-run under the same id.", security },
       },
     )
     .get(

@@ -5,11 +5,11 @@ import { AppError } from "../../src/errors.ts";
 import { newId } from "../../src/ids.ts";
 import { assertWebhookUrl } from "../../src/webhooks/index.ts";
 import { announceRun } from "./events.ts";
-import { type RepositoryRef, resolveVisibleRepository } from "./installations.ts";
+import { type RepositoryRef, resolveVisibleRepository } from "../../src/github/installations.ts";
 import type { QueueReviewInput, RunStatus } from "./model.ts";
 import { TERMINAL_STATUSES } from "./model.ts";
 import { ensurePassport } from "./passports/service.ts";
-import { reviewJob } from "./pipeline/job.ts";
+import { reviewJob } from "./pipeline/review-job.ts";
 import { archiveExecution } from "./run-history.ts";
 
 export type RunRow = typeof import("../../db/sqlite.ts").reviewRuns.$inferSelect;
@@ -23,9 +23,10 @@ export interface QueuedReview {
 }
 
 /**
- * Queues a review of (repository, pull request, head SHA) for the calling user. Deduplicated on that triple: a
- * run still queued or in progress is returned unchanged; a terminal run is re-run under the same id (its
- * previous execution is archived).
+ * Queues a review of (repository, pull request, head SHA) for the calling user. Deduplicated on that triple within
+ * the repository's current installation: a run still queued or in progress is returned unchanged; a terminal run
+ * is re-run under the same id (its previous execution is archived). A run of an earlier installation of the same
+ * repository (uninstalled, then installed again by someone else) is never reused: it belongs to that tenant.
  */
 export async function queueReview(ctx: ServiceContext, input: QueueReviewInput): Promise<QueuedReview> {
   const repository = await resolveVisibleRepository(ctx, ctx.principal, input.repositoryFullName);
@@ -50,7 +51,7 @@ async function assertCanPay(ctx: AppContext, userId: string) {
 
 export interface RunRequest {
   repository: RepositoryRef;
-  /** Who asked (and pays); null for reviews GitHub events triggered. */
+  /** Who asked (and pays): for GitHub-triggered reviews the installation's billing user, or null when it has none. */
   userId: string | null;
   trigger: "api" | "github";
   pullRequestNumber: number;
@@ -98,7 +99,7 @@ export async function enqueueRun(ctx: AppContext, request: RunRequest): Promise<
   const [existing] = await ctx.db
     .select()
     .from(t)
-    .where(and(eq(t.repositoryKey, request.repository.key), eq(t.pullRequestNumber, request.pullRequestNumber), eq(t.headSha, headSha)));
+    .where(and(eq(t.installationId, request.repository.installationId), eq(t.repositoryKey, request.repository.key), eq(t.pullRequestNumber, request.pullRequestNumber), eq(t.headSha, headSha)));
   if (!(TERMINAL_STATUSES as readonly string[]).includes(existing.status)) return { run: existing, enqueued: false };
   return rerun(ctx, existing, request, request.webhook ? await seal(existing.id) : undefined);
 }
@@ -122,7 +123,8 @@ async function rerun(ctx: AppContext, existing: RunRow, request: RunRequest, web
         creditsCharged: null,
         startedAt: null,
         completedAt: null,
-        userId: request.userId ?? existing.userId,
+        // This execution's payer: an automatic re-run with no billing user is unbilled, not charged to an earlier caller.
+        userId: request.userId,
         trigger: request.trigger,
         pullRequestTitle: request.title ?? existing.pullRequestTitle,
         ...(webhook !== undefined ? { webhook } : {}),
@@ -149,13 +151,13 @@ export async function findRun(ctx: AppContext, id: string): Promise<RunRow | und
   return row;
 }
 
-/** The run of (pull request, head SHA), in whatever state, if there is one. */
-export async function findRunOf(ctx: AppContext, of: { repositoryKey: string; pullRequestNumber: number; headSha: string }): Promise<RunRow | undefined> {
+/** The installation's run of (pull request, head SHA), in whatever state, if there is one. */
+export async function findRunOf(ctx: AppContext, of: { installationId: string; repositoryKey: string; pullRequestNumber: number; headSha: string }): Promise<RunRow | undefined> {
   const t = ctx.tables.reviewRuns;
   const [row] = await ctx.db
     .select()
     .from(t)
-    .where(and(eq(t.repositoryKey, of.repositoryKey), eq(t.pullRequestNumber, of.pullRequestNumber), eq(t.headSha, of.headSha.toLowerCase())));
+    .where(and(eq(t.installationId, of.installationId), eq(t.repositoryKey, of.repositoryKey), eq(t.pullRequestNumber, of.pullRequestNumber), eq(t.headSha, of.headSha.toLowerCase())));
   return row;
 }
 

@@ -1,7 +1,8 @@
 import { and, asc, count, desc, eq, inArray, lt } from "drizzle-orm";
 import type { AppContext, ServiceContext } from "../../src/context.ts";
 import { notFound } from "../../src/errors.ts";
-import { canSeeInstallation, visibleInstallationFilter } from "./installations.ts";
+import { canSeeInstallation, visibleInstallationFilter } from "../../src/github/installations.ts";
+import { reviewRunUrls } from "./links.ts";
 import type { ListRunsQuery, ReviewRunView } from "./model.ts";
 import { failIfStuck } from "./pipeline/stuck.ts";
 import { latestRemedySummaries } from "./remedy/views.ts";
@@ -9,11 +10,6 @@ import { findRun, type RunRow } from "./runs.ts";
 
 /** Findings in a default (chat-sized) snapshot; `?findings=all` lifts it. */
 export const DEFAULT_FINDINGS_CAP = 5;
-
-export function runUrls(id: string) {
-  const reviewRun = `/api/v1/review-runs/${id}`;
-  return { reviewRun, reviewRunWithFindings: `${reviewRun}?findings=all`, dashboard: `/dashboard/review-runs/${id}` };
-}
 
 /** The run if the principal may see it; otherwise 404, exactly as for an id that does not exist. */
 export async function getVisibleRun(ctx: ServiceContext, id: string): Promise<RunRow> {
@@ -40,7 +36,7 @@ export async function reviewRunView(ctx: ServiceContext, id: string, options: { 
   const findings = await loadFindings(ctx, run.id, options.allFindings ? undefined : DEFAULT_FINDINGS_CAP);
   const remedies = await latestRemedySummaries(ctx, [run.id]);
   return {
-    ...summarizeRun(run, remedies.get(run.id)),
+    ...summarizeRun(ctx, run, remedies.get(run.id)),
     findings: findings.map((f) => ({
       id: f.id,
       specialist: f.specialist,
@@ -59,7 +55,7 @@ export async function reviewRunView(ctx: ServiceContext, id: string, options: { 
   };
 }
 
-export function summarizeRun(run: RunRow, latestRemedyRun: ReviewRunView["latestRemedyRun"] = null): Omit<ReviewRunView, "findings" | "findingsTotal" | "findingsTruncated"> {
+export function summarizeRun(ctx: AppContext, run: RunRow, latestRemedyRun: ReviewRunView["latestRemedyRun"] = null): Omit<ReviewRunView, "findings" | "findingsTotal" | "findingsTruncated"> {
   const iso = (d: Date | null) => (d ? d.toISOString() : null);
   return {
     reviewRunId: run.id,
@@ -70,7 +66,7 @@ export function summarizeRun(run: RunRow, latestRemedyRun: ReviewRunView["latest
     riskScore: run.riskScore,
     headSha: run.headSha,
     changePassportId: run.changePassportId,
-    urls: runUrls(run.id),
+    urls: reviewRunUrls(ctx, run.id),
     latestRemedyRun: latestRemedyRun ?? null,
     repository: run.repository,
     pullRequestNumber: run.pullRequestNumber,
@@ -110,7 +106,7 @@ export async function listReviewRuns(ctx: ServiceContext, query: ListRunsQuery) 
   const totals = await findingTotals(ctx, page.map((r) => r.id));
   const remedies = await latestRemedySummaries(ctx, page.map((r) => r.id));
   return {
-    reviewRuns: page.map((run) => ({ ...summarizeRun(run, remedies.get(run.id)), findingsTotal: totals.get(run.id) ?? 0 })),
+    reviewRuns: page.map((run) => ({ ...summarizeRun(ctx, run, remedies.get(run.id)), findingsTotal: totals.get(run.id) ?? 0 })),
     nextCursor: rows.length > query.limit ? page[page.length - 1].id : null,
   };
 }

@@ -3,7 +3,7 @@ import type { ServiceContext } from "../../src/context.ts";
 import { notFound } from "../../src/errors.ts";
 import { newId } from "../../src/ids.ts";
 import { assertWebhookUrl, endpointSecretAad } from "../../src/webhooks/index.ts";
-import { resolveVisibleRepository } from "../merge-gate/installations.ts";
+import { resolveVisibleRepository } from "../../src/github/installations.ts";
 import { type CreateEndpointInput, DEFAULT_LIFECYCLE_EVENTS, type EndpointView } from "./model.ts";
 
 type EndpointRow = typeof import("../../db/sqlite.ts").webhookEndpoints.$inferSelect;

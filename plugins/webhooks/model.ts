@@ -20,8 +20,8 @@ export const DEFAULT_LIFECYCLE_EVENTS: LifecycleEvent[] = ["review.run.completed
 const repositoryName = z.string().regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, "must be owner/repo").max(200);
 
 export const createEndpointBody = z.strictObject({
-  url: z.url("must be an absolute https URL").max(2_000),
-  secret: z.string({ error: "is required (at least 32 characters)" }).min(32, "must be at least 32 characters").max(500),
+  url: z.url("must be an absolute https URL").max(2_000, "must be at most 2000 characters"),
+  secret: z.string({ error: "is required (at least 32 characters)" }).min(32, "must be at least 32 characters").max(500, "must be at most 500 characters"),
   events: z
     .array(z.enum(LIFECYCLE_EVENTS, { error: `must be one of: ${LIFECYCLE_EVENTS.join(", ")}` }))
     .min(1, `must name at least one of: ${LIFECYCLE_EVENTS.join(", ")}`)

@@ -5,7 +5,8 @@ import { parseCredits, toCredits } from "../credits/amounts.ts";
 import { listLedger } from "../credits/ledger.ts";
 import { ledgerEntryView } from "../credits/routes.ts";
 import { creditsMode, getBalance, grantCredits } from "../credits/service.ts";
-import { fail, withContext } from "./run.ts";
+import { fail } from "../commands.ts";
+import { withContext } from "./run.ts";
 
 async function existingUser(ctx: AppContext, name: string): Promise<User> {
   const user = await findUserByName(ctx, name);

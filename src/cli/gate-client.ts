@@ -1,5 +1,5 @@
 import { oneLine } from "./gate-output.ts";
-import { parseDuration } from "./duration.ts";
+import { parseDuration } from "../duration.ts";
 
 /**
  * The HTTP side of `critique gate`: a plain-`fetch` client of a remote Critique server. It never opens a

@@ -1,8 +1,9 @@
 import type { Command } from "commander";
 import { createKey, listKeys, revokeKey } from "../auth/keys.ts";
 import { DEFAULT_SCOPES, SCOPES } from "../auth/scopes.ts";
-import { parseDuration } from "./duration.ts";
-import { fail, withContext } from "./run.ts";
+import { parseDuration } from "../duration.ts";
+import { fail } from "../commands.ts";
+import { withContext } from "./run.ts";
 
 export function registerKeyCommands(program: Command) {
   const keys = program.command("keys").description("Create, list and revoke crt_ API keys");

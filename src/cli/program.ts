@@ -10,7 +10,8 @@ import { registerKeyCommands } from "./keys.ts";
 import { registerUserCommands } from "./users.ts";
 import { registerInstallationCommands } from "../../plugins/merge-gate/cli.ts";
 import { registerPassportCommands } from "../../plugins/merge-gate/passports/cli.ts";
-import { reportAndExit, withContext } from "./run.ts";
+import { reportAndExit } from "../commands.ts";
+import { withContext } from "./run.ts";
 
 const program = new Command()
   .name("critique")
@@ -63,9 +64,9 @@ program
 registerKeyCommands(program);
 registerUserCommands(program);
 registerCreditCommands(program);
-registerTrainingCommands(program);
-registerInstallationCommands(program);
-registerPassportCommands(program);
+registerTrainingCommands(program, withContext);
+registerInstallationCommands(program, withContext);
+registerPassportCommands(program, withContext);
 registerGateCommand(program);
 
 await program.parseAsync(process.argv);

@@ -3,7 +3,8 @@ import { desc } from "drizzle-orm";
 import { MIN_PASSWORD_LENGTH, setPassword } from "../auth/passwords.ts";
 import { revokeUserSessions } from "../auth/sessions.ts";
 import { findUserByName } from "../auth/users.ts";
-import { fail, withContext } from "./run.ts";
+import { fail } from "../commands.ts";
+import { withContext } from "./run.ts";
 
 /** The password from stdin (one line; its newline is not part of it). Never from an argument: shells keep those. */
 async function passwordFromStdin(flag: boolean | undefined): Promise<string> {

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ConfigError } from "../errors.ts";
 import { keyringProblem } from "../secrets/keyring.ts";
 
 /**
@@ -68,6 +69,13 @@ export const envSchema = z
     CRITIQUE_JOB_IDLE_POLL_MS: z.coerce.number().int().min(5).default(2_000),
     CRITIQUE_JOB_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
     CRITIQUE_JOB_LEASE_MS: z.coerce.number().int().min(500).default(30_000),
+    /**
+     * Credit holds (open reservations) carry a lease their process renews every CRITIQUE_CREDIT_RENEW_MS, in one
+     * UPDATE for all of them; a hold whose lease ran out (its process died) is reclaimed by any server within
+     * another renewal interval, settled to what its usage rows show (src/credits/reclaim.ts).
+     */
+    CRITIQUE_CREDIT_LEASE_MS: z.coerce.number().int().min(500).default(60_000),
+    CRITIQUE_CREDIT_RENEW_MS: z.coerce.number().int().min(100).default(10_000),
     /** The OpenCode binary coding-agent runs use (default: the `opencode-ai` package next to the server, then PATH). */
     CRITIQUE_OPENCODE_BIN: optionalString,
     /** bubblewrap for local sandboxes (default: `bwrap` on PATH). */
@@ -96,6 +104,10 @@ export const envSchema = z
     requireTogether("CRITIQUE_LLM_BASE_URL", "CRITIQUE_LLM_MODEL", "the upstream needs a model to call");
     requireTogether("CRITIQUE_LLM_MODEL", "CRITIQUE_LLM_BASE_URL", "the model needs an upstream to call");
     requireTogether("CRITIQUE_LLM_API_KEY", "CRITIQUE_LLM_BASE_URL", "the key belongs to an upstream");
+    if (env.CRITIQUE_CREDIT_RENEW_MS * 2 > env.CRITIQUE_CREDIT_LEASE_MS) {
+      // One late renewal must not let a live process's holds be reclaimed.
+      ctx.addIssue({ code: "custom", path: ["CRITIQUE_CREDIT_RENEW_MS"], message: "must be at most half of CRITIQUE_CREDIT_LEASE_MS" });
+    }
     const dbUrl = env.DATABASE_URL;
     if (dbUrl && /^[a-z][a-z0-9+.-]*:\/\//i.test(dbUrl) && !/^(postgres|postgresql|file):/i.test(dbUrl)) {
       ctx.addIssue({ code: "custom", path: ["DATABASE_URL"], message: "must be a postgres:// URL, a file: URL or a file path" });
@@ -104,9 +116,7 @@ export const envSchema = z
 
 export type Env = z.output<typeof envSchema>;
 
-export class ConfigError extends Error {
-  override name = "ConfigError";
-}
+export { ConfigError } from "../errors.ts";
 
 /** Parses the environment; the first problem becomes one line that names the variable. */
 export function parseEnv(source: Record<string, string | undefined>): Env {

@@ -3,9 +3,11 @@ import { resolve } from "node:path";
 import { type CidrRange, parseCidrList } from "./cidrs.ts";
 import { ConfigError, type Env, parseEnv } from "./env.ts";
 import { type ConfigFile, configFileSchema } from "./file.ts";
+import { publicBase } from "./links.ts";
 
 export type { CidrRange } from "./cidrs.ts";
 export { ConfigError } from "./env.ts";
+export { publicLink } from "./links.ts";
 export type { CodingAgentConfig, ConfigFile, ModelConfig, ProviderConfig } from "./file.ts";
 
 export interface Config {
@@ -14,7 +16,7 @@ export interface Config {
   port: number;
   host: string;
   dataDir: string;
-  /** Absolute base used in links we hand out (payload `urls`, check-run details). */
+  /** Absolute base used in links we hand out (payload `urls`, check-run details), without a trailing slash; see links.ts. */
   publicUrl: string;
   database: { dialect: "sqlite"; path: string } | { dialect: "postgres"; url: string; poolMax: number };
   githubPrivateKey?: string;
@@ -34,7 +36,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     port: env.PORT,
     host: env.HOST,
     dataDir,
-    publicUrl: (env.CRITIQUE_PUBLIC_URL ?? `http://localhost:${env.PORT}`).replace(/\/+$/, ""),
+    publicUrl: publicBase(env.CRITIQUE_PUBLIC_URL, env.PORT),
     database: databaseFrom(env.DATABASE_URL, dataDir, env.CRITIQUE_DB_POOL_MAX),
     githubPrivateKey: readPrivateKey(env.CRITIQUE_GITHUB_PRIVATE_KEY),
     webhookAllowedCidrs: parseCidrList(env.CRITIQUE_WEBHOOK_ALLOWED_CIDRS),

@@ -1,4 +1,4 @@
-import { and, eq, inArray } from "drizzle-orm";
+import { and, eq, inArray, lt } from "drizzle-orm";
 import type { AppContext } from "../context.ts";
 import { notFound } from "../errors.ts";
 import { checkMicro, toCredits } from "./amounts.ts";
@@ -15,6 +15,9 @@ export interface Reservation {
   /** What the work finally cost (micro-credits): null while open, 0 when released. */
   charged: number | null;
   reference: string | null;
+  /** The process holding it (leases.ts); null for holds a record owns, which are never reclaimed. */
+  holder: string | null;
+  leaseExpiresAt: Date | null;
   createdAt: Date;
   closedAt: Date | null;
 }
@@ -26,18 +29,21 @@ export interface Closing {
   balance: number;
   /** True when the reservation was already closed and this call changed nothing. */
   alreadyClosed: boolean;
+  /** Micro-credits the work cost beyond its hold that enforce mode did not charge (0 when nothing was capped). */
+  capped: number;
 }
 
-type ReservationRow = { id: string; userId: string; amount: number; status: string; reference: string | null; createdAt: Date; closedAt: Date | null };
+type ReservationRow = Omit<Reservation, "amount" | "status" | "charged"> & { amount: number; status: string };
 
 export function toReservation(row: ReservationRow, charged: number | null): Reservation {
   return { ...row, amount: Number(row.amount), status: row.status as ReservationStatus, charged };
 }
 
 /**
- * Closes a reservation at its real cost and gives back the difference. Costing more than reserved charges the
- * extra in both modes, even below zero: the work has already been done, so refusing to record it would only
- * lose the charge (enforce mode refuses work up front, at reservation time).
+ * Closes a reservation at its real cost and gives back the difference. Costing more than reserved: track mode
+ * charges the extra, even below zero (the work was done; refusing to record it would only lose the charge);
+ * enforce mode charges the hold and no more, so a balance never goes below zero, and says so in the ledger memo
+ * and the log. Holders reserve the worst case, so that only happens when an upstream reports more than it.
  */
 export function settleReservation(ctx: AppContext, input: { reservationId: string; amount: number }): Promise<Closing> {
   checkMicro(input.amount, "amount", { positive: false });
@@ -49,20 +55,37 @@ export function releaseReservation(ctx: AppContext, reservationId: string): Prom
   return closeReservation(ctx, reservationId, "released", 0);
 }
 
-/** Idempotent: the first close wins (a conditional UPDATE on status = 'open'); later ones return that outcome. */
-async function closeReservation(ctx: AppContext, id: string, status: "settled" | "released", charged: number): Promise<Closing> {
+export interface CloseOptions {
+  /** Only while the hold's lease ended before this time (reclaim: a holder that renewed in between keeps it). */
+  leaseEndedBefore?: Date;
+  /** Said before the ledger memo (why it was closed by someone other than its holder). */
+  memoPrefix?: string;
+}
+
+/**
+ * Idempotent: the first close wins (a conditional UPDATE on status = 'open'); later ones, and a reclaim whose
+ * `leaseEndedBefore` did not hold, return the reservation as it is with `alreadyClosed`.
+ */
+export async function closeReservation(ctx: AppContext, id: string, status: "settled" | "released", requested: number, options: CloseOptions = {}): Promise<Closing> {
   const { creditReservations: r } = ctx.tables;
+  const expired = options.leaseEndedBefore ? lt(r.leaseExpiresAt, options.leaseEndedBefore) : undefined;
   const closed = await ctx.database.transaction(async (tx) => {
-    const [row] = await tx.update(r).set({ status, closedAt: new Date() }).where(and(eq(r.id, id), eq(r.status, "open"))).returning();
+    const [row] = await tx.update(r).set({ status, closedAt: new Date() }).where(and(eq(r.id, id), eq(r.status, "open"), expired)).returning();
     if (!row) return undefined;
     const reserved = Number(row.amount);
+    const charged = ctx.config.env.CRITIQUE_CREDITS === "enforce" ? Math.min(requested, reserved) : requested;
     const difference = reserved - charged;
     const balance = (await moveBalance(ctx, tx, row.userId, difference, false))!;
-    const memo = status === "settled" ? `reserved ${toCredits(reserved)}, charged ${toCredits(charged)}` : `released ${toCredits(reserved)}`;
+    const cappedNote = charged < requested ? ` (capped at the hold: the work cost ${toCredits(requested)})` : "";
+    const memo = `${options.memoPrefix ?? ""}${status === "settled" ? `reserved ${toCredits(reserved)}, charged ${toCredits(charged)}${cappedNote}` : `released ${toCredits(reserved)}`}`;
     const kind = status === "settled" ? "settle" : "release";
     await appendEntry(ctx, tx, { userId: row.userId, kind, amount: difference, balanceAfter: balance, reservationId: row.id, reference: row.reference, memo });
-    return { reservation: toReservation(row, charged), difference, balance, alreadyClosed: false };
+    return { reservation: toReservation(row, charged), difference, balance, alreadyClosed: false, capped: requested - charged };
   });
+  if (closed?.capped) {
+    const { reservation } = closed;
+    ctx.log.warn({ reservation: reservation.id, reference: reservation.reference, reserved: reservation.amount, cost: requested }, "credits: the work cost more than its hold; enforce mode charged the hold");
+  }
   return closed ?? (await existingClosing(ctx, id));
 }
 
@@ -70,7 +93,7 @@ async function existingClosing(ctx: AppContext, id: string): Promise<Closing> {
   const reservation = await getReservation(ctx, id);
   const balance = await currentBalance(ctx, ctx.db, reservation.userId);
   const difference = reservation.charged === null ? 0 : reservation.amount - reservation.charged;
-  return { reservation, difference, balance, alreadyClosed: true };
+  return { reservation, difference, balance, alreadyClosed: true, capped: 0 };
 }
 
 export async function getReservation(ctx: AppContext, id: string): Promise<Reservation> {

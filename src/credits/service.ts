@@ -4,6 +4,7 @@ import type { Db } from "../db/client.ts";
 import { AppError } from "../errors.ts";
 import { newId } from "../ids.ts";
 import { checkMicro, toCredits } from "./amounts.ts";
+import { newLease } from "./leases.ts";
 import { appendEntry, currentBalance, ensureAccount, type LedgerEntry, moveBalance } from "./ledger.ts";
 import { type Reservation, toReservation } from "./reservations.ts";
 
@@ -57,11 +58,16 @@ export async function chargeCredits(ctx: AppContext, input: { userId: string; am
   }));
 }
 
-/** Holds credits for work in flight (a review, a completion, a sandbox run); settle or release it afterwards. */
-export async function reserveCredits(ctx: AppContext, input: { userId: string; amount: number; reference?: string }): Promise<Reservation & { balance: number }> {
+/**
+ * Holds credits for work in flight (a review, a completion, a sandbox run); settle or release it afterwards.
+ * By default the hold is this process's (leases.ts): if the process dies with it open, it is reclaimed. Work whose
+ * own record settles it after a crash (`heldBy: "record"`, coding-agent runs) is never reclaimed.
+ */
+export async function reserveCredits(ctx: AppContext, input: { userId: string; amount: number; reference?: string; heldBy?: "process" | "record" }): Promise<Reservation & { balance: number }> {
   checkMicro(input.amount, "amount", { positive: false });
+  const lease = input.heldBy === "record" ? { holder: null, leaseExpiresAt: null } : newLease(ctx);
   return debitOrRefuse(ctx, input.userId, input.amount, async (tx, balance) => {
-    const row = { id: newId(), userId: input.userId, amount: input.amount, status: "open", reference: input.reference ?? null, createdAt: new Date(), closedAt: null };
+    const row = { id: newId(), userId: input.userId, amount: input.amount, status: "open", reference: input.reference ?? null, ...lease, createdAt: new Date(), closedAt: null };
     await tx.insert(ctx.tables.creditReservations).values(row);
     await appendEntry(ctx, tx, { userId: input.userId, kind: "reserve", amount: -input.amount, balanceAfter: balance, reservationId: row.id, reference: row.reference, memo: null });
     return { ...toReservation(row, null), balance };

@@ -1,19 +1,14 @@
-import { Database } from "bun:sqlite";
-import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from "node:fs";
-import { dirname } from "node:path";
 import { SQL } from "bun";
 import type { BunSQLiteDatabase } from "drizzle-orm/bun-sqlite";
-import { drizzle as drizzleSqlite } from "drizzle-orm/bun-sqlite";
-import { migrate as migrateSqlite } from "drizzle-orm/bun-sqlite/migrator";
 import { drizzle as drizzlePg } from "drizzle-orm/bun-sql";
 import { migrate as migratePg } from "drizzle-orm/bun-sql/migrator";
 import { sql } from "drizzle-orm";
 import * as pgSchema from "../../db/pg.ts";
-import * as sqliteSchema from "../../db/sqlite.ts";
+import type * as sqliteSchema from "../../db/sqlite.ts";
 import type { Config } from "../config/index.ts";
 import { assetPath } from "../paths.ts";
-import { type InsertMany, sqliteInsertMany } from "./insert-many.ts";
-import { Mutex } from "./mutex.ts";
+import type { InsertMany } from "./insert-many.ts";
+import { openSqlite } from "./sqlite.ts";
 
 export type Tables = typeof sqliteSchema;
 /** The one database type services see; see db/columns.ts for why the Postgres instance shares it. */
@@ -24,7 +19,10 @@ export interface Database_ {
   /** The dialect's table objects, typed alike (see db/columns.ts). */
   tables: Tables;
   dialect: "sqlite" | "postgres";
-  /** Runs `fn` atomically. Keep bodies short and free of non-database I/O. */
+  /**
+   * Runs `fn` atomically. Keep bodies short and free of non-database I/O, and use only `tx` in them: statements
+   * through `db` are not part of the transaction (on SQLite they wait for it to end, see db/sqlite-gate.ts).
+   */
   transaction<T>(fn: (tx: Db) => Promise<T>): Promise<T>;
   /** A multi-row insert for hot append-only tables (see insert-many.ts); same rows as `db.insert(t).values(rows)`. */
   insertMany: InsertMany;
@@ -45,58 +43,8 @@ export interface Database_ {
 }
 export type { Database_ as DatabaseHandle };
 
-/**
- * The database holds sealed secrets, key hashes and every review: only its owner may read it. The file is created
- * 0600 before SQLite opens it (SQLite gives its -wal and -shm files the database file's mode), an existing one is
- * narrowed to 0600, and a data directory this creates is 0700.
- */
-function privateFile(path: string): void {
-  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-  closeSync(openSync(path, "a", 0o600));
-  for (const file of [path, `${path}-wal`, `${path}-shm`]) if (existsSync(file)) chmodSync(file, 0o600);
-}
-
 export function openDatabase(config: Config["database"]): Database_ {
   return config.dialect === "postgres" ? openPostgres(config.url, config.poolMax) : openSqlite(config.path);
-}
-
-function openSqlite(path: string): Database_ {
-  if (path !== ":memory:") privateFile(path);
-  const client = new Database(path, { create: true, strict: true });
-  client.run("PRAGMA journal_mode = WAL");
-  client.run("PRAGMA busy_timeout = 5000");
-  client.run("PRAGMA foreign_keys = ON");
-  client.run("PRAGMA synchronous = NORMAL");
-  const db = drizzleSqlite({ client, schema: sqliteSchema });
-  // Changes when another connection commits, never for this one's own writes (sqlite.org/pragma.html#pragma_data_version).
-  const dataVersion = client.prepare("PRAGMA data_version");
-  // bun:sqlite is synchronous and drizzle's SQLite transactions cannot await. One connection serves the whole
-  // process, so an async transaction is BEGIN IMMEDIATE … COMMIT serialized by a mutex.
-  const mutex = new Mutex();
-  return {
-    db,
-    tables: sqliteSchema,
-    dialect: "sqlite",
-    transaction: (fn) =>
-      mutex.run(async () => {
-        client.run("BEGIN IMMEDIATE");
-        try {
-          const result = await fn(db);
-          client.run("COMMIT");
-          return result;
-        } catch (error) {
-          client.run("ROLLBACK");
-          throw error;
-        }
-      }),
-    insertMany: sqliteInsertMany(client),
-    externalVersion: () => dataVersion.values()[0][0] as number,
-    migrate: async () => migrateSqlite(db, { migrationsFolder: assetPath("db/migrations", "sqlite") }),
-    ping: async () => {
-      client.query("SELECT 1").get();
-    },
-    close: async () => client.close(),
-  };
 }
 
 function openPostgres(url: string, poolMax: number): Database_ {

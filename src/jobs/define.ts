@@ -43,14 +43,25 @@ export const JOB_DEFAULTS = {
 
 const NAME = /^[a-z][a-z0-9_-]*(\.[a-z0-9_-]+)*$/;
 
-/** Declares a job type. Register it with `ctx.jobs.register(def)` in the process that runs it. */
-export function defineJob<Schema extends z.ZodType, Result>(input: JobDefinitionInput<Schema, Result>): JobDefinition<Schema, Result> {
+/**
+ * A job type without its handler: all that enqueueing needs. Code that enqueues a job imports this, not the
+ * handler, which usually imports that code back (a run's service enqueues the job that runs the run).
+ */
+export type JobDeclaration<Schema extends z.ZodType = z.ZodType> = Omit<JobDefinition<Schema, unknown>, "run">;
+
+/** Declares a job type: name, payload and limits, defaults applied and checked. */
+export function declareJob<Schema extends z.ZodType>(input: Omit<JobDefinitionInput<Schema, unknown>, "run">): JobDeclaration<Schema> {
   if (!NAME.test(input.name) || input.name.length > 100) throw new Error(`job name "${input.name}" must be lowercase, dotted, at most 100 characters`);
   const def = { ...JOB_DEFAULTS, ...input, backoff: { ...JOB_DEFAULTS.backoff, ...input.backoff } };
   if (def.timeoutMs <= 0 || def.maxAttempts < 1 || def.backoff.baseMs < 0 || def.backoff.maxMs < def.backoff.baseMs) {
     throw new Error(`job "${def.name}": timeoutMs > 0, maxAttempts >= 1 and 0 <= backoff.baseMs <= backoff.maxMs are required`);
   }
   return def;
+}
+
+/** Declares a job type with its handler. Register it with `ctx.jobs.register(def)` in the process that runs it. */
+export function defineJob<Schema extends z.ZodType, Result>(input: JobDefinitionInput<Schema, Result>): JobDefinition<Schema, Result> {
+  return { ...declareJob(input), run: input.run };
 }
 
 /** Thrown by a handler for a failure that retrying cannot fix (bad input, a 4xx from upstream): no more attempts. */

@@ -93,7 +93,7 @@ export const jobRoutes = (ctx: AppContext) =>
       },
       {
         scopes: ["admin"],
-        params: z.object({ id: z.string() }),
+        params: z.object({ id: z.string().max(100) }),
         response: { 200: z.object({ job: jobView }) },
         detail: { tags, security, summary: "One job: status, attempts, last error, result, timestamps" },
       },

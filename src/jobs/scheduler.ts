@@ -6,8 +6,9 @@ import type { DatabaseHandle } from "../db/client.ts";
 import { AppError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import { JobCatalog } from "./catalog.ts";
-import type { AnyJobDefinition, JobDefinition } from "./define.ts";
+import type { AnyJobDefinition, JobDeclaration } from "./define.ts";
 import type { Delivery, JobDriver } from "./drivers/driver.ts";
+import { type PeriodicTask, PeriodicTasks } from "./periodic.ts";
 import { LocalDriver } from "./drivers/local.ts";
 import { RedisDriver } from "./drivers/redis.ts";
 import { type JobPage, listJobs } from "./queries.ts";
@@ -32,6 +33,7 @@ export class JobScheduler {
   readonly store: JobStore;
   readonly driver: JobDriver;
   private readonly runner: JobRunner;
+  private readonly periodic: PeriodicTasks;
   private readonly leaseMs: number;
   private sweepTimer?: ReturnType<typeof setInterval>;
   private sweeping?: Promise<void>;
@@ -45,19 +47,23 @@ export class JobScheduler {
     const env = config.env;
     this.leaseMs = env.CRITIQUE_JOB_LEASE_MS;
     this.store = new JobStore(database.db, database.tables, `${hostname()}:${process.pid}:${crypto.randomUUID().slice(0, 8)}`, this.leaseMs);
+    this.periodic = new PeriodicTasks(log);
     this.runner = new JobRunner({ store: this.store, catalog: this.catalog, log, leaseMs: this.leaseMs, requeued: (row) => this.deliver(row) });
     const deps = { store: this.store, runner: this.runner, catalog: this.catalog, log, concurrency: env.CRITIQUE_JOB_CONCURRENCY };
     this.driver = env.REDIS_URL ? new RedisDriver(deps, env.REDIS_URL, env.CRITIQUE_REDIS_PREFIX) : new LocalDriver(deps, env.CRITIQUE_JOB_POLL_MS, Math.max(env.CRITIQUE_JOB_POLL_MS, env.CRITIQUE_JOB_IDLE_POLL_MS));
   }
 
-  /** Makes job types runnable in this process (features call this when they are mounted). */
-  register(...defs: AnyJobDefinition[]): this {
-    this.catalog.register(...defs);
+  /** Makes job types (and periodic tasks) runnable in this process (features call this when they are mounted). */
+  register(...defs: (AnyJobDefinition | PeriodicTask)[]): this {
+    for (const def of defs) {
+      if ("kind" in def && def.kind === "periodic") this.periodic.add(def);
+      else this.catalog.register(def as AnyJobDefinition);
+    }
     return this;
   }
 
   /** Validates the payload, writes the row, hands its id to the driver; returns the row id. */
-  async enqueue<S extends z.ZodType>(def: JobDefinition<S, any>, payload: z.input<S>, options: EnqueueOptions = {}): Promise<string> {
+  async enqueue<S extends z.ZodType>(def: JobDeclaration<S>, payload: z.input<S>, options: EnqueueOptions = {}): Promise<string> {
     const parsed = def.payload.safeParse(payload);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
@@ -95,6 +101,7 @@ export class JobScheduler {
     const interval = Math.max(100, Math.min(Math.floor(this.leaseMs / 2), 15_000));
     this.sweepTimer = setInterval(() => void this.sweep(), interval);
     void this.sweep();
+    this.periodic.start(ctx);
     this.log.info({ driver: this.driver.kind, jobs: this.catalog.names() }, "job workers started");
   }
 
@@ -141,6 +148,7 @@ export class JobScheduler {
   stop(drainMs: number): Promise<void> {
     this.stopped ??= (async () => {
       clearInterval(this.sweepTimer);
+      await this.periodic.stop();
       await this.driver.stopTaking();
       await this.runner.drain(drainMs);
       await this.sweeping;

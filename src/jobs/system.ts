@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { creditReclaim } from "../credits/reclaim.ts";
 import { defineJob } from "./define.ts";
 import { abortableSleep } from "./sleep.ts";
 
@@ -22,5 +23,5 @@ export const systemEcho = defineJob({
   },
 });
 
-/** Job types the core itself runs; features register theirs alongside. */
-export const systemJobs = [systemEcho];
+/** Job types and periodic tasks the core itself runs; features register theirs alongside. */
+export const systemJobs = [systemEcho, creditReclaim];

@@ -1,5 +1,5 @@
 import { and, eq } from "drizzle-orm";
-import { ConfigError } from "../config/env.ts";
+import { ConfigError } from "../errors.ts";
 import type { DatabaseHandle } from "../db/client.ts";
 import type { Logger } from "../log.ts";
 import { type SecretBox, secretAad } from "./box.ts";

@@ -1,5 +1,5 @@
 import type { Config } from "../config/index.ts";
-import { ConfigError } from "../config/env.ts";
+import { ConfigError } from "../errors.ts";
 import type { DatabaseHandle } from "../db/client.ts";
 import type { Logger } from "../log.ts";
 import { createSecretBox, type SecretBox } from "./box.ts";

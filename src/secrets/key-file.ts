@@ -1,6 +1,6 @@
 import { chmodSync, linkSync, mkdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { ConfigError } from "../config/env.ts";
+import { ConfigError } from "../errors.ts";
 import { generateKeyBytes, KEY_VARIABLE, keyringProblem } from "./keyring.ts";
 
 export const KEY_FILE_NAME = "secrets.key";

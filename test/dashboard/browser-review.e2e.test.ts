@@ -66,7 +66,8 @@ test("the run completed FAIL with the secret finding on the XSS-named file and t
 });
 
 test("the webhook's urls.dashboard, opened without a session, goes through sign-in to the run page", async () => {
-  const link = new URL((lifecycle.body as any).urls.dashboard, world.url);
+  // Absolute (CRITIQUE_PUBLIC_URL, which startBinary sets to the address it listens on): no base needed.
+  const link = new URL((lifecycle.body as any).urls.dashboard);
   expect(link.origin).toBe(new URL(world.url).origin);
   expect(link.pathname).toBe(`/dashboard/review-runs/${run.reviewRunId}`);
   await page.goto(link.href);

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { eq } from "drizzle-orm";
 import { ensureUser } from "../../src/auth/users.ts";
-import { upsertInstallation, upsertRepositories } from "../../plugins/merge-gate/installations.ts";
+import { upsertInstallation, upsertRepositories } from "../../src/github/installations.ts";
 import { type Browserless, signIn } from "../helpers/dashboard.ts";
 import { startTestServer, type TestServer } from "../helpers/server.ts";
 

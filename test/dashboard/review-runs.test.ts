@@ -100,6 +100,23 @@ describe("GET /dashboard/review-runs/{id}", () => {
     expect(body).toContain('<pre data-start-line="1"><code>export const banner = &quot;&lt;script&gt;alert(1)&lt;/script&gt;&quot;;');
   });
 
+  test("resolved since the previous push: only the same installation's earlier review counts", async () => {
+    const next = await review(80, `${"e".repeat(39)}3`, [routeFile], "Audit, fixed", {});
+    expect(next).toMatchObject({ status: "COMPLETED" });
+    const resolved = async () => (await (await alice.get(`/dashboard/review-runs/${next.reviewRunId}`)).text()).includes("Resolved since the previous push");
+    expect(await resolved()).toBe(true);
+    // As after an uninstall and a reinstall by someone else: the first review belongs to the earlier installation.
+    const ctx = w.s.server.ctx;
+    const t = ctx.tables.reviewRuns;
+    const [first] = await ctx.db.select({ installationId: t.installationId }).from(t).where(eq(t.id, run.reviewRunId));
+    await ctx.db.update(t).set({ installationId: "999001" }).where(eq(t.id, run.reviewRunId));
+    try {
+      expect(await resolved()).toBe(false);
+    } finally {
+      await ctx.db.update(t).set({ installationId: first.installationId }).where(eq(t.id, run.reviewRunId));
+    }
+  });
+
   test("without a session the page redirects to sign-in (303)", async () => {
     const res = await fetch(`${w.s.url}/dashboard/review-runs/${run.reviewRunId}`, { redirect: "manual" });
     expect(res.status).toBe(303);

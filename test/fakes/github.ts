@@ -152,6 +152,18 @@ export class FakeGitHub extends GitHubSeeds {
     return repo;
   }
 
+  /**
+   * The App uninstalled from the repository's account and installed again (a new installation id): the repository,
+   * its pulls and history stay, and only the new installation's tokens reach it from now on, as on GitHub.
+   */
+  moveRepo(fullName: string, installationId: number) {
+    const entry = this.state.repos.get(fullName.toLowerCase());
+    if (!entry) throw new Error(`no repository ${fullName}`);
+    if (!this.state.installations.has(installationId)) this.addInstallation(installationId, fullName.split("/")[0]);
+    this.state.installations.delete(entry.installationId);
+    entry.installationId = installationId;
+  }
+
   /** The next requests to `route` (`"POST /repos/{owner}/{repo}/check-runs"`, or `"*"`) get these answers. */
   fail(route: string, ...responses: ScriptedResponse[]) {
     this.script.add(route, ...responses);

@@ -47,14 +47,15 @@ export interface BinaryServer {
 export async function startBinary(cwd: string, env: Record<string, string>): Promise<BinaryServer> {
   const port = await freePort();
   const started = performance.now();
-  const proc = Bun.spawn([BINARY, "serve"], { cwd, env: { PATH: process.env.PATH ?? "", HOST: "127.0.0.1", PORT: String(port), ...env }, stdout: "pipe", stderr: "pipe" });
+  const url = `http://127.0.0.1:${port}`;
+  // The links payloads carry (CRITIQUE_PUBLIC_URL) must lead back to this server, as an operator would configure it.
+  const proc = Bun.spawn([BINARY, "serve"], { cwd, env: { PATH: process.env.PATH ?? "", HOST: "127.0.0.1", PORT: String(port), CRITIQUE_PUBLIC_URL: url, ...env }, stdout: "pipe", stderr: "pipe" });
   let output = "";
   const drain = async (stream: ReadableStream<Uint8Array>) => {
     for await (const chunk of stream) output += new TextDecoder().decode(chunk);
   };
   void drain(proc.stdout as ReadableStream<Uint8Array>);
   void drain(proc.stderr as ReadableStream<Uint8Array>);
-  const url = `http://127.0.0.1:${port}`;
   for (;;) {
     if (proc.exitCode !== null) throw new Error(`binary exited ${proc.exitCode}: ${output}`);
     try {

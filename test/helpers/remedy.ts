@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ensureUser } from "../../src/auth/users.ts";
-import { grantInstallation } from "../../plugins/merge-gate/installations.ts";
+import { grantInstallation } from "../../src/github/installations.ts";
 import { AgentUpstream } from "../fakes/agent-upstream.ts";
 import { FakeGitHub } from "../fakes/github.ts";
 import { waitFor } from "./jobs.ts";

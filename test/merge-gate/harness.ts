@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ensureUser } from "../../src/auth/users.ts";
-import { grantInstallation } from "../../plugins/merge-gate/installations.ts";
+import { grantInstallation } from "../../src/github/installations.ts";
 import { FakeGitHub, type SeedFile } from "../fakes/github.ts";
 import { FakeOpenAI } from "../fakes/openai.ts";
 import { startTestServer, type TestServer } from "../helpers/server.ts";

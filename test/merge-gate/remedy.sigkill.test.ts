@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { eq, like } from "drizzle-orm";
-import { grantInstallation } from "../../plugins/merge-gate/installations.ts";
+import { grantInstallation } from "../../src/github/installations.ts";
 import { createKey } from "../../src/auth/keys.ts";
 import { ensureUser } from "../../src/auth/users.ts";
 import type { AppContext } from "../../src/context.ts";

@@ -41,7 +41,7 @@ describe("POST /api/v1/reviews → poll → COMPLETED", () => {
     for (const field of ["reviewRunId", "status", "verdict", "summary", "riskBand", "riskScore", "headSha", "changePassportId", "findings", "findingsTotal", "findingsTruncated", "urls", "latestRemedyRun"]) {
       expect(run).toHaveProperty(field);
     }
-    expect(run.urls.reviewRunWithFindings).toBe(`/api/v1/review-runs/${run.reviewRunId}?findings=all`);
+    expect(run.urls.reviewRunWithFindings).toBe(`${w.s.server.ctx.config.publicUrl}/api/v1/review-runs/${run.reviewRunId}?findings=all`);
     expect(run.headSha).toBe(HEAD_1);
     expect(["low", "medium", "high", "critical"]).toContain(run.riskBand);
     expect(run.summary).toContain("Risk");

@@ -69,7 +69,9 @@ describe("a review run fires both channels", () => {
     expect(body.findingsCount).toBe(run.findingsTotal);
     expect(body.findings.map((f: any) => Object.keys(f))).toEqual(run.findings.map(() => FINDING_KEYS));
     expect(body.findings).toEqual(run.findings.map(({ id: _id, novelty: _n, ...rest }: any) => rest));
-    expect(body.urls).toEqual({ reviewRun: `/api/v1/review-runs/${run.reviewRunId}`, reviewRunWithFindings: `/api/v1/review-runs/${run.reviewRunId}?findings=all`, dashboard: `/dashboard/review-runs/${run.reviewRunId}` });
+    const base = w.s.server.ctx.config.publicUrl;
+    expect(body.urls).toEqual({ reviewRun: `${base}/api/v1/review-runs/${run.reviewRunId}`, reviewRunWithFindings: `${base}/api/v1/review-runs/${run.reviewRunId}?findings=all`, dashboard: `${base}/dashboard/review-runs/${run.reviewRunId}` });
+    expect(body.urls).toEqual(run.urls);
 
     const perRun = at(w.receiver, "/run");
     expect(perRun.map((d) => d.headers["x-critique-webhook-event"])).toEqual(["review.queued", "review.completed"]);

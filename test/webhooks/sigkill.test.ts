@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { eq } from "drizzle-orm";
-import { grantInstallation } from "../../plugins/merge-gate/installations.ts";
+import { grantInstallation } from "../../src/github/installations.ts";
 import { publishLifecycleEvent } from "../../plugins/webhooks/index.ts";
 import { createKey } from "../../src/auth/keys.ts";
 import { ensureUser } from "../../src/auth/users.ts";

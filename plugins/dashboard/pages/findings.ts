@@ -12,10 +12,13 @@ const SEVERITIES = ["FAIL", "WARNING", "INFO"] as const;
 /** Findings of the pull request's previous completed review that this one no longer reports (fixed by a push). */
 export async function resolvedSince(ctx: ServiceContext, run: ReviewRunView): Promise<{ title: string; filePath: string | null; fingerprint: string }[]> {
   const t = ctx.tables.reviewRuns;
+  // The same installation's runs only: after a reinstall by someone else, the earlier tenant's reviews are not ours.
+  const [self] = await ctx.db.select({ installationId: t.installationId }).from(t).where(eq(t.id, run.reviewRunId));
+  if (!self) return [];
   const [previous] = await ctx.db
     .select({ id: t.id })
     .from(t)
-    .where(and(eq(t.repositoryKey, run.repository.toLowerCase()), eq(t.pullRequestNumber, run.pullRequestNumber), eq(t.status, "COMPLETED"), lt(t.createdAt, new Date(run.createdAt))))
+    .where(and(eq(t.installationId, self.installationId), eq(t.repositoryKey, run.repository.toLowerCase()), eq(t.pullRequestNumber, run.pullRequestNumber), eq(t.status, "COMPLETED"), lt(t.createdAt, new Date(run.createdAt))))
     .orderBy(desc(t.createdAt))
     .limit(1);
   if (!previous) return [];

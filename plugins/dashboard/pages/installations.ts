@@ -3,7 +3,7 @@ import { Elysia } from "elysia";
 import { findUserByName } from "../../../src/auth/users.ts";
 import type { AppContext } from "../../../src/context.ts";
 import { AppError, notFound } from "../../../src/errors.ts";
-import { grantInstallation, revokeInstallation } from "../../merge-gate/installations.ts";
+import { grantInstallation, revokeInstallation } from "../../../src/github/installations.ts";
 import { html, nextPage } from "../html.ts";
 import { layout, type Viewer } from "../layout.ts";
 import { dashboardPage, HIDDEN, htmlResponse, redirect } from "../page.ts";

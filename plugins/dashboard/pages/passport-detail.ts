@@ -72,7 +72,11 @@ ${p.reasons.length ? html`<ul>${p.reasons.map((r) => html`<li>${r}</li>`)}</ul>`
 )}`;
 }
 
-/** A passport: its current state, the signed export, then the timeline and everything linked to it. */
+/**
+ * A passport: its current state, the signed export, then the timeline and everything linked to it. Like every
+ * dashboard link, the export's is relative (not the payload's absolute `urls.export`): `download` only works
+ * same-origin, and the page's origin is the one the browser already reached.
+ */
 export function passportDetail(passport: Passport, options: { github: string; before?: number; pageSize: number }): Fragment {
   return html`
 <dl class="facts">
@@ -85,7 +89,7 @@ export function passportDetail(passport: Passport, options: { github: string; be
   <dt>Latest review</dt><dd>${runLink(passport.latestReviewRunId)}</dd>
   <dt>Times</dt><dd>opened ${time(passport.createdAt)}, updated ${time(passport.updatedAt)}</dd>
 </dl>
-<p><a href="${passport.urls.export}" download="passport-${passport.passportId}.json">Download the signed export (JSON)</a>
+<p><a href="/api/v1/passports/${passport.passportId}/export" download="passport-${passport.passportId}.json">Download the signed export (JSON)</a>
 <span class="muted">Verify it offline with <code>critique passport verify passport-${passport.passportId}.json --public-key KEY.pem</code>, using a key from the <a href="/dashboard/passports/signing-key">signing key page</a>.</span></p>
 ${timelineSection(passport, options.before, options.pageSize)}
 ${reviewRunsSection(passport)}

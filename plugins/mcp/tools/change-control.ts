@@ -16,7 +16,7 @@ export const queueCheckpointTool = defineTool({
   output: z.object({ checkpoint: checkpointObject }),
   readOnly: false,
   async run(ctx, input) {
-    const checkpoint = checkpointView(await queueCheckpoint(ctx, input));
+    const checkpoint = checkpointView(ctx, await queueCheckpoint(ctx, input));
     const text = `Queued checkpoint ${checkpoint.checkpointId} for ${checkpoint.repository}#${checkpoint.pullRequestNumber} @ ${checkpoint.headSha.slice(0, 12)}; its outcome lands on change passport ${checkpoint.changePassportId} (get_passport).`;
     return { structured: { checkpoint }, text: [text] };
   },

@@ -37,7 +37,7 @@ export const checkpointRoutes = (ctx: AppContext) =>
       async ({ body, principal, set }) => {
         const row = await queueCheckpoint({ ...ctx, principal }, body);
         set.status = 202;
-        return { checkpoint: checkpointView(row) };
+        return { checkpoint: checkpointView(ctx, row) };
       },
       {
         scopes: ["write:reviews"],
@@ -46,7 +46,7 @@ export const checkpointRoutes = (ctx: AppContext) =>
         detail: { tags: ["Change control"], summary: "Run the checkpoint (deterministic rules, no model) on a pull request's head" },
       },
     )
-    .get("/checkpoints/:id", async ({ params, principal }) => ({ checkpoint: checkpointView(await getVisibleCheckpoint({ ...ctx, principal }, params.id)) }), {
+    .get("/checkpoints/:id", async ({ params, principal }) => ({ checkpoint: checkpointView(ctx, await getVisibleCheckpoint({ ...ctx, principal }, params.id)) }), {
       scopes: ["read:reviews"],
       params: z.object({ id: z.string().max(100) }),
       response: { 200: z.object({ checkpoint: checkpointObject }), 401: error, 403: error, 404: error },

@@ -6,6 +6,7 @@ import { scanAddedLinesForSecrets } from "../analysis/secrets.ts";
 import { queueAutomaticReview } from "../github/automatic-review.ts";
 import { announceCheckpoint } from "../change-events.ts";
 import { setCommitStatus } from "../github/statuses.ts";
+import { checkpointUrl } from "../links.ts";
 import { appendSnapshot, ensurePassport } from "../passports/service.ts";
 import { fetchChange } from "../pipeline/fetch-change.ts";
 import { evaluateMergePolicy } from "../policy/service.ts";
@@ -66,7 +67,7 @@ export async function runCheckpoint(ctx: AppContext, id: string, lastAttempt: bo
     context: "critique/checkpoint",
     state: STATUS[outcome],
     description: fired.length ? `${outcome}: ${fired.map((r) => r.message).join("; ")}` : "pass: no checkpoint rule fired",
-    targetUrl: `${ctx.config.publicUrl}/api/v1/checkpoints/${id}`,
+    targetUrl: checkpointUrl(ctx, id),
   }).catch((error) => ctx.log.warn({ err: error, checkpointId: id }, "could not set the checkpoint status"));
   await evaluateMergePolicy(ctx, { passport: updated, headSha: done.headSha, trigger: { checkpointId: id }, repoConfig, octokit });
   await followUp(ctx, done as CheckpointRow, outcome, settings.autoReview, change.title);

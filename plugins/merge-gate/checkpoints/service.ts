@@ -2,10 +2,11 @@ import { eq } from "drizzle-orm";
 import type { AppContext, ServiceContext } from "../../../src/context.ts";
 import { notFound } from "../../../src/errors.ts";
 import { newId } from "../../../src/ids.ts";
-import { canSeeInstallation, type RepositoryRef, resolveVisibleRepository } from "../installations.ts";
+import { canSeeInstallation, type RepositoryRef, resolveVisibleRepository } from "../../../src/github/installations.ts";
+import { checkpointUrl, passportUrls } from "../links.ts";
 import type { QueueReviewInput } from "../model.ts";
 import { ensurePassport } from "../passports/service.ts";
-import { checkpointJob } from "./job.ts";
+import { checkpointJob } from "./checkpoint-job.ts";
 import type { FiredRule } from "./rules.ts";
 
 export type CheckpointRow = typeof import("../../../db/sqlite.ts").checkpoints.$inferSelect;
@@ -50,7 +51,7 @@ export async function getVisibleCheckpoint(ctx: ServiceContext, id: string): Pro
   return row;
 }
 
-export function checkpointView(row: CheckpointRow) {
+export function checkpointView(ctx: AppContext, row: CheckpointRow) {
   return {
     checkpointId: row.id,
     status: row.status as "QUEUED" | "COMPLETED" | "FAILED",
@@ -64,6 +65,6 @@ export function checkpointView(row: CheckpointRow) {
     failureReason: row.failureReason,
     createdAt: row.createdAt.toISOString(),
     completedAt: row.completedAt?.toISOString() ?? null,
-    urls: { checkpoint: `/api/v1/checkpoints/${row.id}`, passport: row.changePassportId ? `/api/v1/passports/${row.changePassportId}` : null },
+    urls: { checkpoint: checkpointUrl(ctx, row.id), passport: row.changePassportId ? passportUrls(ctx, row.changePassportId).passport : null },
   };
 }

@@ -1,8 +1,9 @@
 import { and, eq, ne } from "drizzle-orm";
 import type { AppContext } from "../../../src/context.ts";
 import { enqueueCheckpoint } from "../checkpoints/service.ts";
-import { type RepositoryRef, upsertInstallation, upsertRepositories } from "../installations.ts";
+import { type RepositoryRef, upsertInstallation, upsertRepositories } from "../../../src/github/installations.ts";
 import { enqueueRun } from "../runs.ts";
+import { automaticReviewPayer } from "./billing.ts";
 
 interface PullRequestPayload {
   action: string;
@@ -31,8 +32,9 @@ export async function handlePullRequestEvent(ctx: AppContext, payload: PullReque
 }
 
 /**
- * Queues an automatic review. Pushes that arrive while an earlier automatic review of the same PR is still queued
- * coalesce: the older queued run is cancelled in favour of the newest SHA. REST requests are never coalesced.
+ * Queues an automatic review, paid by the installation's billing user. Pushes that arrive while an earlier
+ * automatic review of the same PR (on the same installation) is still queued coalesce: the older queued run is
+ * cancelled in favour of the newest SHA. REST requests are never coalesced.
  */
 export async function queueAutomaticReview(ctx: AppContext, input: { repository: RepositoryRef; pullRequestNumber: number; headSha: string; title: string | null }) {
   const t = ctx.tables.reviewRuns;
@@ -41,7 +43,17 @@ export async function queueAutomaticReview(ctx: AppContext, input: { repository:
   await ctx.db
     .update(t)
     .set({ status: "CANCELLED", failureReason: `Superseded by a newer push (${headSha.slice(0, 12)})`, completedAt: now, updatedAt: now })
-    .where(and(eq(t.repositoryKey, input.repository.key), eq(t.pullRequestNumber, input.pullRequestNumber), eq(t.trigger, "github"), eq(t.status, "QUEUED"), ne(t.headSha, headSha)));
-  const { run, enqueued } = await enqueueRun(ctx, { repository: input.repository, userId: null, trigger: "github", pullRequestNumber: input.pullRequestNumber, headSha, title: input.title });
+    .where(
+      and(
+        eq(t.installationId, input.repository.installationId),
+        eq(t.repositoryKey, input.repository.key),
+        eq(t.pullRequestNumber, input.pullRequestNumber),
+        eq(t.trigger, "github"),
+        eq(t.status, "QUEUED"),
+        ne(t.headSha, headSha),
+      ),
+    );
+  const userId = await automaticReviewPayer(ctx, input.repository.installationId, { repository: input.repository.fullName, pullRequestNumber: input.pullRequestNumber });
+  const { run, enqueued } = await enqueueRun(ctx, { repository: input.repository, userId, trigger: "github", pullRequestNumber: input.pullRequestNumber, headSha, title: input.title });
   return { runId: run.id, enqueued };
 }

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { findUserByName } from "../../../src/auth/users.ts";
 import type { AppContext } from "../../../src/context.ts";
 import { defineJob } from "../../../src/jobs/define.ts";
-import { grantInstallation, markInstallationDeleted, removeRepositories, upsertInstallation, upsertRepositories } from "../installations.ts";
+import { grantInstallation, markInstallationDeleted, removeRepositories, setBillingUser, upsertInstallation, upsertRepositories } from "../../../src/github/installations.ts";
 import { handlePullRequestEvent } from "./automatic-review.ts";
 
 export const HANDLED_EVENTS = ["pull_request", "installation", "installation_repositories"];
@@ -49,10 +49,14 @@ async function syncInstallation(ctx: AppContext, payload: InstallationPayload) {
   const added = [...(payload.repositories ?? []), ...(payload.repositories_added ?? [])].map((r) => r.full_name);
   await upsertRepositories(ctx, id, added);
   await removeRepositories(ctx, id, (payload.repositories_removed ?? []).map((r) => r.full_name));
-  // Whoever installed the App controls it: when their GitHub login is also a Critique user name, grant them access.
+  // Whoever installed the App controls it: when their GitHub login is also a Critique user name, grant them access
+  // and bill them for its automatic reviews (unless an operator already chose someone else).
   if (payload.action === "created" && payload.sender?.login) {
     const user = await findUserByName(ctx, payload.sender.login);
-    if (user) await grantInstallation(ctx, id, user.id);
+    if (user) {
+      await grantInstallation(ctx, id, user.id);
+      await setBillingUser(ctx, id, user.id, { onlyIfUnset: true });
+    }
   }
   return { installation: id, action: payload.action, repositories: added.length };
 }

@@ -1,11 +1,11 @@
 import { readFileSync } from "node:fs";
 import type { Command } from "commander";
-import { fail, withContext } from "../../../src/cli/run.ts";
+import { fail, type WithContext } from "../../../src/commands.ts";
 import { rotateSigningKey } from "./signing.ts";
 import { verifyBundle } from "./verify.ts";
 
 /** `critique passport verify FILE` (offline, no database) and `critique passport rotate-key`. */
-export function registerPassportCommands(program: Command) {
+export function registerPassportCommands(program: Command, withContext: WithContext) {
   const passport = program.command("passport").description("Change passport bundles: verify exports offline, rotate the signing key");
 
   passport

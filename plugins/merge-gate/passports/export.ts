@@ -23,7 +23,7 @@ export async function exportPassportBundle(ctx: ServiceContext, id: string): Pro
     format: BUNDLE_FORMAT,
     exportedAt: new Date().toISOString(),
     instance: ctx.config.publicUrl,
-    passport: passportView(passport),
+    passport: passportView(ctx, passport),
     snapshots,
     reviewRuns: runs.map(({ webhook: _secret, userId: _user, ...run }) => ({
       ...run,

@@ -15,7 +15,10 @@ export interface PassportTarget {
   title?: string | null;
 }
 
-/** The passport of a pull request, created on first use (one per repository and pull request). */
+/**
+ * The passport of a pull request, created on first use: one per (installation, repository, pull request), so a
+ * repository installed again by someone else starts a new record instead of joining the earlier tenant's.
+ */
 export async function ensurePassport(ctx: AppContext, target: PassportTarget): Promise<PassportRow> {
   const t = ctx.tables.passports;
   const now = new Date();
@@ -23,7 +26,10 @@ export async function ensurePassport(ctx: AppContext, target: PassportTarget): P
     .insert(t)
     .values({ id: newId(), installationId: target.installationId, repository: target.repository, repositoryKey: target.repositoryKey, pullRequestNumber: target.pullRequestNumber, title: target.title ?? null, headSha: target.headSha, createdAt: now, updatedAt: now })
     .onConflictDoNothing();
-  const [row] = await ctx.db.select().from(t).where(and(eq(t.repositoryKey, target.repositoryKey), eq(t.pullRequestNumber, target.pullRequestNumber)));
+  const [row] = await ctx.db
+    .select()
+    .from(t)
+    .where(and(eq(t.installationId, target.installationId), eq(t.repositoryKey, target.repositoryKey), eq(t.pullRequestNumber, target.pullRequestNumber)));
   return row;
 }
 

@@ -1,7 +1,8 @@
 import { and, asc, desc, eq, gte, lt, or } from "drizzle-orm";
-import type { ServiceContext } from "../../../src/context.ts";
+import type { AppContext, ServiceContext } from "../../../src/context.ts";
 import { notFound, validation } from "../../../src/errors.ts";
-import { canSeeInstallation, visibleInstallationFilter } from "../installations.ts";
+import { canSeeInstallation, visibleInstallationFilter } from "../../../src/github/installations.ts";
+import { passportUrls } from "../links.ts";
 import type { PassportRow } from "./service.ts";
 
 export interface ListPassportsQuery {
@@ -13,7 +14,7 @@ export interface ListPassportsQuery {
   cursor?: string;
 }
 
-export function passportView(row: PassportRow) {
+export function passportView(ctx: AppContext, row: PassportRow) {
   return {
     passportId: row.id,
     repository: row.repository,
@@ -29,7 +30,7 @@ export function passportView(row: PassportRow) {
     snapshotCount: row.snapshotCount,
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
-    urls: { passport: `/api/v1/passports/${row.id}`, export: `/api/v1/passports/${row.id}/export` },
+    urls: passportUrls(ctx, row.id),
   };
 }
 
@@ -62,7 +63,7 @@ export async function listPassports(ctx: ServiceContext, query: ListPassportsQue
     .limit(query.limit + 1);
   const page = rows.slice(0, query.limit);
   const last = page.at(-1);
-  return { passports: page.map(passportView), nextCursor: rows.length > query.limit && last ? `${last.updatedAt.getTime()}_${last.id}` : null };
+  return { passports: page.map((row) => passportView(ctx, row)), nextCursor: rows.length > query.limit && last ? `${last.updatedAt.getTime()}_${last.id}` : null };
 }
 
 export async function getVisiblePassport(ctx: ServiceContext, id: string): Promise<PassportRow> {
@@ -71,13 +72,16 @@ export async function getVisiblePassport(ctx: ServiceContext, id: string): Promi
   return row;
 }
 
-/** Everything linked to the passport: snapshots (the timeline), review runs by SHA, checkpoints, policy evaluations. */
+/**
+ * Everything linked to the passport: snapshots (the timeline), review runs by SHA, checkpoints, policy evaluations.
+ * Runs and checkpoints are the passport's installation's only: an earlier or later tenant of the repository has its own.
+ */
 export async function passportRecord(ctx: ServiceContext, passport: PassportRow) {
   const { passportSnapshots: s, reviewRuns: r, checkpoints: c, policyEvaluations: p } = ctx.tables;
   const [snapshots, runs, checkpoints, evaluations] = await Promise.all([
     ctx.db.select().from(s).where(eq(s.passportId, passport.id)).orderBy(asc(s.sequence)),
-    ctx.db.select().from(r).where(and(eq(r.repositoryKey, passport.repositoryKey), eq(r.pullRequestNumber, passport.pullRequestNumber))).orderBy(asc(r.id)),
-    ctx.db.select().from(c).where(and(eq(c.repositoryKey, passport.repositoryKey), eq(c.pullRequestNumber, passport.pullRequestNumber))).orderBy(asc(c.id)),
+    ctx.db.select().from(r).where(and(eq(r.installationId, passport.installationId), eq(r.repositoryKey, passport.repositoryKey), eq(r.pullRequestNumber, passport.pullRequestNumber))).orderBy(asc(r.id)),
+    ctx.db.select().from(c).where(and(eq(c.installationId, passport.installationId), eq(c.repositoryKey, passport.repositoryKey), eq(c.pullRequestNumber, passport.pullRequestNumber))).orderBy(asc(c.id)),
     ctx.db.select().from(p).where(eq(p.passportId, passport.id)).orderBy(asc(p.createdAt), asc(p.id)),
   ]);
   return { snapshots, runs, checkpoints, evaluations };
@@ -87,7 +91,7 @@ export async function passportWithTimeline(ctx: ServiceContext, id: string) {
   const passport = await getVisiblePassport(ctx, id);
   const { snapshots, runs, checkpoints, evaluations } = await passportRecord(ctx, passport);
   return {
-    ...passportView(passport),
+    ...passportView(ctx, passport),
     timeline: snapshots.map((x) => ({ sequence: x.sequence, kind: x.kind, refId: x.refId, headSha: x.headSha, state: x.state, createdAt: x.createdAt.toISOString() })),
     reviewRuns: runs.map((x) => ({ reviewRunId: x.id, headSha: x.headSha, status: x.status, verdict: x.verdict, execution: x.execution, completedAt: x.completedAt?.toISOString() ?? null })),
     checkpoints: checkpoints.map((x) => ({ checkpointId: x.id, headSha: x.headSha, status: x.status, outcome: x.outcome, completedAt: x.completedAt?.toISOString() ?? null })),

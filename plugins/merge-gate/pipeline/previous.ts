@@ -11,7 +11,8 @@ export async function previousFindings(ctx: AppContext, run: RunRow) {
   const [prior] = await ctx.db
     .select({ id: r.id })
     .from(r)
-    .where(and(eq(r.repositoryKey, run.repositoryKey), eq(r.pullRequestNumber, run.pullRequestNumber), eq(r.status, "COMPLETED"), ne(r.id, run.id)))
+    // The same installation's runs only: an earlier tenant's findings say nothing about what is new here.
+    .where(and(eq(r.installationId, run.installationId), eq(r.repositoryKey, run.repositoryKey), eq(r.pullRequestNumber, run.pullRequestNumber), eq(r.status, "COMPLETED"), ne(r.id, run.id)))
     .orderBy(desc(r.completedAt))
     .limit(1);
   if (prior) return ctx.db.select({ fingerprint: f.fingerprint, title: f.title, filePath: f.filePath }).from(f).where(eq(f.runId, prior.id));

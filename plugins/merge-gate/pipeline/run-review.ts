@@ -4,10 +4,13 @@ import { releaseReservation, reserveCredits, settleReservation } from "../../../
 import { AppError } from "../../../src/errors.ts";
 import type { JobAttempt } from "../../../src/jobs/define.ts";
 import { parseRepoConfig } from "../analysis/repo-config.ts";
+import { worstCaseUsage } from "../specialists/worst-case.ts";
+import { explainRefusal, unbilledRefusal } from "../github/billing.ts";
+import { reviewRunUrls } from "../links.ts";
 import { recordReview } from "../passports/record.ts";
 import { findRun, type RunRow, reviewBaseCost, transitionRun } from "../runs.ts";
 import { analyzeChange } from "./analyze.ts";
-import { fetchChange, readFile } from "./fetch-change.ts";
+import { type FetchedChange, fetchChange, readFile } from "./fetch-change.ts";
 import { failCheckRun, startCheckRun } from "./github-output.ts";
 import { announceRun } from "../events.ts";
 import { failRun, timeoutReason } from "./fail-run.ts";
@@ -61,14 +64,14 @@ export async function runReview(ctx: AppContext, payload: { runId: string; execu
 
 async function execute(ctx: AppContext, run: RunRow, octokit: Octokit, signal: AbortSignal, state: { checkRunId?: number }) {
   const [owner, repo] = run.repository.split("/");
-  const detailsUrl = `${ctx.config.publicUrl}/api/v1/review-runs/${run.id}?findings=all`;
+  const detailsUrl = reviewRunUrls(ctx, run.id).reviewRunWithFindings;
   try {
     state.checkRunId = await startCheckRun({ octokit, owner, repo }, run.headSha, detailsUrl);
   } catch (error) {
     ctx.log.warn({ err: error, runId: run.id }, "could not create the check run; reviewing anyway");
   }
   const change = await fetchChange(octokit, owner, repo, run.pullRequestNumber, run.headSha);
-  const reservation = await reserve(ctx, run);
+  const reservation = await reserve(ctx, run, change);
   try {
     const headFiles = new Map<string, Promise<string | undefined>>();
     const analysis = await analyzeChange(ctx, {
@@ -95,16 +98,29 @@ async function execute(ctx: AppContext, run: RunRow, octokit: Octokit, signal: A
   }
 }
 
-/** Holds the per-run cost up front; in enforce mode a balance that cannot cover it fails the run clearly. */
-async function reserve(ctx: AppContext, run: RunRow): Promise<string | undefined> {
-  if (!run.userId) return undefined;
+/**
+ * Holds the run's worst case up front: the per-run cost plus every model call at its budget (worst-case.ts), so
+ * the settlement never takes more than was held; in enforce mode a balance that cannot cover it fails the run
+ * clearly. A hold left open by a crashed attempt is released by src/credits/reclaim.ts (nothing was charged yet).
+ */
+async function reserve(ctx: AppContext, run: RunRow, change: FetchedChange): Promise<string | undefined> {
+  if (!run.userId) {
+    const refusal = unbilledRefusal(ctx, run);
+    if (refusal) throw new ReviewFailure(refusal);
+    return undefined;
+  }
   try {
-    const r = await reserveCredits(ctx, { userId: run.userId, amount: reviewBaseCost(ctx), reference: `review:${run.id}:${run.execution}` });
+    const r = await reserveCredits(ctx, { userId: run.userId, amount: reviewBaseCost(ctx) + (await worstModelCost(ctx, change)), reference: `review:${run.id}:${run.execution}` });
     return r.id;
   } catch (error) {
-    if (error instanceof AppError && error.code === "INSUFFICIENT_CREDITS") throw new ReviewFailure(error.message);
+    if (error instanceof AppError && error.code === "INSUFFICIENT_CREDITS") throw new ReviewFailure(await explainRefusal(ctx, run, error.message));
     throw error;
   }
+}
+
+async function worstModelCost(ctx: AppContext, change: FetchedChange): Promise<number> {
+  const { review } = ctx.config.file;
+  return review.model ? ctx.models.costMicro(review.model, await worstCaseUsage(review, change)) : 0;
 }
 
 function runCost(ctx: AppContext, analysis: { usage: { promptTokens: number; completionTokens: number }; model: string | null }): number {

@@ -1,7 +1,7 @@
 import { and, desc, eq, type SQL } from "drizzle-orm";
 import type { ServiceContext } from "../../../src/context.ts";
 import { notFound, validation } from "../../../src/errors.ts";
-import { canSeeInstallation } from "../installations.ts";
+import { canSeeInstallation, visibleInstallationFilter } from "../../../src/github/installations.ts";
 import { getVisibleRun } from "../views.ts";
 
 export interface PolicyOutcomeQuery {
@@ -20,12 +20,16 @@ export async function mergePolicyOutcome(ctx: ServiceContext, query: PolicyOutco
   let passportWhere: SQL | undefined;
   if (query.reviewRunId) {
     const run = await getVisibleRun(ctx, query.reviewRunId);
-    passportWhere = and(eq(p.repositoryKey, run.repositoryKey), eq(p.pullRequestNumber, run.pullRequestNumber));
+    passportWhere = and(eq(p.installationId, run.installationId), eq(p.repositoryKey, run.repositoryKey), eq(p.pullRequestNumber, run.pullRequestNumber));
   } else if (query.passportId) passportWhere = eq(p.id, query.passportId);
-  else if (query.repositoryFullName && query.pullRequestNumber) passportWhere = and(eq(p.repositoryKey, query.repositoryFullName.toLowerCase()), eq(p.pullRequestNumber, query.pullRequestNumber));
-  else throw validation("reviewRunId, passportId, or repositoryFullName with pullRequestNumber is required");
+  else if (query.repositoryFullName && query.pullRequestNumber) {
+    // A repository installed again by someone else has one passport per installation: the caller's, newest first.
+    const visible = await visibleInstallationFilter(ctx, ctx.principal, p.installationId);
+    if (visible === null) throw notFound("Change passport");
+    passportWhere = and(visible, eq(p.repositoryKey, query.repositoryFullName.toLowerCase()), eq(p.pullRequestNumber, query.pullRequestNumber));
+  } else throw validation("reviewRunId, passportId, or repositoryFullName with pullRequestNumber is required");
 
-  const [passport] = await ctx.db.select().from(p).where(passportWhere);
+  const [passport] = await ctx.db.select().from(p).where(passportWhere).orderBy(desc(p.updatedAt), desc(p.id)).limit(1);
   if (!passport || !(await canSeeInstallation(ctx, ctx.principal, passport.installationId))) throw notFound("Change passport");
   const [evaluation] = await ctx.db.select().from(e).where(eq(e.passportId, passport.id)).orderBy(desc(e.createdAt), desc(e.id)).limit(1);
   if (!evaluation) throw notFound(`Merge policy evaluation for ${passport.repository}#${passport.pullRequestNumber} (none yet)`);

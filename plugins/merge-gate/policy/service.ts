@@ -6,6 +6,7 @@ import { newId } from "../../../src/ids.ts";
 import type { RepoConfig } from "../analysis/repo-config.ts";
 import { announcePolicy } from "../change-events.ts";
 import { setCommitStatus } from "../github/statuses.ts";
+import { passportUrls } from "../links.ts";
 import { appendSnapshot, type PassportRow } from "../passports/service.ts";
 import { parsePolicySettings, resolvePolicySettings } from "./config.ts";
 import { evaluatePolicy, type PolicyFacts, type PolicyOutcome } from "./evaluate.ts";
@@ -58,24 +59,25 @@ export async function evaluateMergePolicy(
       context: "critique/merge-policy",
       state: status.state,
       description: reasons.length ? `${status.label}: ${reasons.join("; ")}` : status.label,
-      targetUrl: `${ctx.config.publicUrl}/api/v1/passports/${input.passport.id}`,
+      targetUrl: passportUrls(ctx, input.passport.id).passport,
     }).catch((error) => ctx.log.warn({ err: error, passportId: input.passport.id }, "could not set the merge-policy status"));
   }
   return row;
 }
 
+/** Facts from the passport's installation only: another tenant's review of the same commit decides nothing here. */
 async function policyFacts(ctx: AppContext, passport: PassportRow, headSha: string): Promise<PolicyFacts> {
   const { reviewRuns: r, reviewFindings: f, checkpoints: c } = ctx.tables;
   const [run] = await ctx.db
     .select()
     .from(r)
-    .where(and(eq(r.repositoryKey, passport.repositoryKey), eq(r.pullRequestNumber, passport.pullRequestNumber), eq(r.headSha, headSha), eq(r.status, "COMPLETED")))
+    .where(and(eq(r.installationId, passport.installationId), eq(r.repositoryKey, passport.repositoryKey), eq(r.pullRequestNumber, passport.pullRequestNumber), eq(r.headSha, headSha), eq(r.status, "COMPLETED")))
     .orderBy(desc(r.completedAt))
     .limit(1);
   const [checkpoint] = await ctx.db
     .select({ outcome: c.outcome })
     .from(c)
-    .where(and(eq(c.repositoryKey, passport.repositoryKey), eq(c.pullRequestNumber, passport.pullRequestNumber), eq(c.headSha, headSha), eq(c.status, "COMPLETED")))
+    .where(and(eq(c.installationId, passport.installationId), eq(c.repositoryKey, passport.repositoryKey), eq(c.pullRequestNumber, passport.pullRequestNumber), eq(c.headSha, headSha), eq(c.status, "COMPLETED")))
     .orderBy(desc(c.completedAt))
     .limit(1);
   const facts: PolicyFacts = { headSha, checkpoint: checkpoint?.outcome ? { outcome: checkpoint.outcome } : undefined };

@@ -36,7 +36,7 @@ export async function watchReReview(ctx: AppContext, remedy: RemedyRow): Promise
  */
 export async function queueFollowUp(ctx: AppContext, remedy: RemedyRow): Promise<RemedyStep> {
   const commitSha = remedy.commitSha!;
-  const existing = await findRunOf(ctx, { repositoryKey: remedy.repositoryKey, pullRequestNumber: remedy.pullRequestNumber, headSha: commitSha });
+  const existing = await findRunOf(ctx, { installationId: remedy.installationId, repositoryKey: remedy.repositoryKey, pullRequestNumber: remedy.pullRequestNumber, headSha: commitSha });
   const review =
     existing ??
     (

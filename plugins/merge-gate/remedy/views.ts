@@ -1,12 +1,13 @@
+import { publicLink } from "../../../src/config/index.ts";
 import type { AppContext, ServiceContext } from "../../../src/context.ts";
 import { toCredits } from "../../../src/credits/index.ts";
 import { notFound } from "../../../src/errors.ts";
-import { canSeeInstallation } from "../installations.ts";
+import { canSeeInstallation } from "../../../src/github/installations.ts";
 import type { RemedyOutcome, RemedyRunView, RemedyStage, RemedyStatus } from "./model.ts";
 import { findRemedy, latestRemedies, type RemedyRow } from "./store.ts";
 
 export function remedyUrls(ctx: AppContext, remedy: RemedyRow): RemedyRunView["urls"] {
-  const api = `${ctx.config.publicUrl}/api/v1`;
+  const api = publicLink(ctx.config, "/api/v1");
   return {
     remedyRun: `${api}/remedy-runs/${remedy.id}`,
     reviewRun: `${api}/review-runs/${remedy.reviewRunId}`,

@@ -1,4 +1,4 @@
-import { tokenCounter } from "../../../src/models/tokens.ts";
+import { countTokens } from "../../../src/models/tokens.ts";
 import type { ChangedFile } from "../analysis/diff.ts";
 import type { ChangeFacts } from "../analysis/facts.ts";
 
@@ -33,14 +33,16 @@ function relevance(file: ChangedFile, facts: ChangeFacts): number {
  * up to `maxChunks`. A file larger than a whole chunk is not cut mid-hunk: it is listed as not reviewed.
  */
 export async function planChunks(files: ChangedFile[], facts: ChangeFacts, budget: number, maxChunks: number): Promise<ChunkPlan> {
-  const countTokens = await tokenCounter();
   const ordered = [...files].sort((a, b) => relevance(b, facts) - relevance(a, facts));
+  // All files' texts in one batch, counted off the event loop (src/models/tokens.ts).
+  const texts = ordered.map(renderFile);
+  const counts = await countTokens(texts);
   const chunks: Chunk[] = [];
   const notReviewed: string[] = [];
   let current: Chunk = { files: [], text: "", tokens: 0 };
-  for (const file of ordered) {
-    const text = renderFile(file);
-    const tokens = countTokens(text) + 1;
+  for (const [i, file] of ordered.entries()) {
+    const text = texts[i]!;
+    const tokens = counts[i]! + 1;
     if (tokens > budget) {
       notReviewed.push(file.path);
       continue;

@@ -4,6 +4,15 @@ import type { ProposedFinding } from "../analysis/postprocess.ts";
 import { specialistJsonSchema, specialistOutput } from "./output.ts";
 import { buildMessages, type PromptInput } from "./prompts.ts";
 
+/**
+ * Each call's answer is bounded, so a review's worst case (worst-case.ts), which it reserves in credits, is too.
+ * 8,192 tokens hold dozens of findings of the usual length; an answer cut off there is invalid JSON, retried,
+ * then reported incomplete like any other bad answer.
+ */
+export const MAX_ANSWER_TOKENS = 8_192;
+/** Tries per specialist and chunk (one retry). */
+export const ATTEMPTS = 2;
+
 export interface SpecialistCall {
   client: OpenAI;
   model: string;
@@ -25,6 +34,7 @@ async function attempt(call: SpecialistCall, input: PromptInput, usage: Speciali
     {
       model: call.model,
       temperature: 0,
+      max_tokens: MAX_ANSWER_TOKENS,
       messages: buildMessages(input),
       response_format: { type: "json_schema", json_schema: { name: "review_findings", strict: true, schema: specialistJsonSchema } },
     },
@@ -63,7 +73,7 @@ async function attempt(call: SpecialistCall, input: PromptInput, usage: Speciali
 export async function runSpecialist(call: SpecialistCall, input: PromptInput): Promise<SpecialistResult> {
   const usage = { promptTokens: 0, completionTokens: 0 };
   let lastError = "";
-  for (let i = 0; i < 2; i++) {
+  for (let i = 0; i < ATTEMPTS; i++) {
     if (call.signal?.aborted) break;
     try {
       return { specialist: input.specialist, status: "complete", findings: await attempt(call, input, usage), usage };

@@ -1,7 +1,7 @@
 import { and, eq, inArray, isNull, type SQL } from "drizzle-orm";
 import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
-import type { AppContext, Principal } from "../../src/context.ts";
-import { AppError } from "../../src/errors.ts";
+import type { AppContext, Principal } from "../context.ts";
+import { AppError } from "../errors.ts";
 
 export interface RepositoryRef {
   installationId: string;
@@ -103,4 +103,22 @@ export async function grantInstallation(ctx: AppContext, installationId: string,
 export async function revokeInstallation(ctx: AppContext, installationId: string, userId: string) {
   const { installationMembers: t } = ctx.tables;
   await ctx.db.delete(t).where(and(eq(t.installationId, installationId), eq(t.userId, userId)));
+}
+
+/** The installation's row, if GitHub or a review ever told us about it. */
+export async function findInstallation(ctx: AppContext, installationId: string) {
+  const { githubInstallations: t } = ctx.tables;
+  const [row] = await ctx.db.select().from(t).where(eq(t.id, installationId));
+  return row;
+}
+
+/**
+ * Sets who pays for the reviews GitHub events start on this installation. `onlyIfUnset` is the installer's
+ * default: it never overrides a billing user an operator chose.
+ */
+export async function setBillingUser(ctx: AppContext, installationId: string, userId: string, options: { onlyIfUnset?: boolean } = {}) {
+  const { githubInstallations: t } = ctx.tables;
+  const where = options.onlyIfUnset ? and(eq(t.id, installationId), isNull(t.billingUserId)) : eq(t.id, installationId);
+  const updated = await ctx.db.update(t).set({ billingUserId: userId, updatedAt: new Date() }).where(where).returning({ id: t.id });
+  return updated.length > 0;
 }
