@@ -62,7 +62,8 @@ const attacks: Attack[] = [
   { id: "b", name: "PR with one 100 KB line, reviewed (POST /api/v1/reviews)", run: reviewOf(100_000), expect: (a) => (a.status === 202 || a.status === 200 ? undefined : `answered ${a.status} ${JSON.stringify(a.body)}`), warm: true },
   { id: "c1", name: "40 KB [[[…]]] to POST /api/v1/reviews ×50", run: (t) => times(50, () => postJson(t.url, "/api/v1/reviews", t.key, nestedJson(40_000))), expect: envelope(400, /nests deeper/) },
   { id: "c2", name: "100 KB [[[…]]] to POST /api/v1/reviews ×50", run: (t) => times(50, () => postJson(t.url, "/api/v1/reviews", t.key, nestedJson(100_000))), expect: envelope(400, /nests deeper/) },
-  { id: "d", name: "10 × unsigned 100 MB streamed to /api/github/webhooks at once", run: (t) => webhookFlood(t.url), expect: envelope(413, /larger than|too much request data/) },
+  { id: "d1", name: "10 × unsigned 100 MB streamed to /api/github/webhooks at once", run: (t) => webhookFlood(t.url), expect: envelope(401, /missing X-Hub-Signature-256/) },
+  { id: "d2", name: "10 × 100 MB with a forged signature to /api/github/webhooks", run: (t) => webhookFlood(t.url, undefined, undefined, { forged: true }), expect: envelope(413, /larger than|too much request data/) },
   {
     id: "e",
     name: "20 MiB body to POST /api/v1/reviews, declared ×5 + streamed ×5",

@@ -116,8 +116,17 @@ describe("merge gate and webhooks", () => {
     });
   }
 
-  test("ten unsigned 100 MB streamed posts to /api/github/webhooks are refused early with 413", async () => {
+  test("ten unsigned 100 MB streamed posts to /api/github/webhooks are refused before their bodies are read (401)", async () => {
     const { result, report } = await underProbe(w.s.url, () => webhookFlood(w.s.url));
+    for (const answer of result) {
+      expectEnvelope(answer, 401, /missing X-Hub-Signature-256/);
+      expect(answer.sent!).toBeLessThan(50 * MiB);
+    }
+    expectResponsive(report);
+  });
+
+  test("ten 100 MB streamed posts with a forged signature are refused early with 413", async () => {
+    const { result, report } = await underProbe(w.s.url, () => webhookFlood(w.s.url, undefined, undefined, { forged: true }));
     for (const answer of result) {
       expectEnvelope(answer, 413, /larger than 25 MiB|too much request data/);
       // Refused at the 25 MiB cap or sooner (the in-flight budget), not after reading the 100 MB.

@@ -63,17 +63,18 @@ describe("credits", () => {
 
   test("a run that spends its maxCredits stops EXPIRED with the reason, its patch so far kept", async () => {
     const { key } = await funded(100);
-    // A free model: only sandbox time counts (0.6 credits a minute), so 0.05 credits last 5 s of the run.
-    h.upstream.scriptFor("[limit]", { tool: "write", filePath: "/workspace/a.txt", content: "a\n" }, { wait: 20_000 }, { tool: "write", filePath: "/workspace/b.txt", content: "b\n" }, { say: "done" });
-    const { body } = await h.createRun(key, { prompt: "Write files [limit]", model: "other", limits: { maxCredits: 0.05 } });
-    const run = await h.waitStatus(key, body.run.id, ["EXPIRED", "IDLE", "FAILED"], 30_000);
+    // A free model: only sandbox time counts (0.6 credits a minute), so 0.15 credits last 15 s of the run: time
+    // enough for the agent to boot and write a.txt on a loaded machine (5 s once was not), and less than the wait.
+    h.upstream.scriptFor("[limit]", { tool: "write", filePath: "/workspace/a.txt", content: "a\n" }, { wait: 25_000 }, { tool: "write", filePath: "/workspace/b.txt", content: "b\n" }, { say: "done" });
+    const { body } = await h.createRun(key, { prompt: "Write files [limit]", model: "other", limits: { maxCredits: 0.15 } });
+    const run = await h.waitStatus(key, body.run.id, ["EXPIRED", "IDLE", "FAILED"], 40_000);
     expect(run.status).toBe("EXPIRED");
-    expect(run.failureReason).toMatch(/maxCredits \(0\.05/);
-    expect(run.creditsUsed).toBeGreaterThanOrEqual(0.05);
+    expect(run.failureReason).toMatch(/maxCredits \(0\.15/);
+    expect(run.creditsUsed).toBeGreaterThanOrEqual(0.15);
     const diff = await (await h.server.request(`/api/v1/coding-agent/runs/${run.id}/patch`, { key })).text();
     expect(diff).toContain("+++ b/a.txt");
     expect(diff).not.toContain("b.txt");
-  }, 45_000);
+  }, 60_000);
 });
 
 describe("cancel", () => {

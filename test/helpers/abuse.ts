@@ -63,9 +63,13 @@ export async function postStream(url: string, path: string, total: number, heade
   }
 }
 
-/** Ten (by default) unsigned streamed posts of `bytes` each to the GitHub webhook receiver, all at once. */
-export function webhookFlood(url: string, bytes = 100 * 1024 * 1024, count = 10): Promise<Answer[]> {
-  const headers = { "x-github-event": "pull_request", "x-github-delivery": "" };
+/**
+ * Ten (by default) streamed posts of `bytes` each to the GitHub webhook receiver, all at once: unsigned, or with a
+ * well-formed signature that cannot match (refused only once the body is read).
+ */
+export function webhookFlood(url: string, bytes = 100 * 1024 * 1024, count = 10, options: { forged?: boolean } = {}): Promise<Answer[]> {
+  const headers: Record<string, string> = { "x-github-event": "pull_request", "x-github-delivery": "" };
+  if (options.forged) headers["x-hub-signature-256"] = `sha256=${"0".repeat(64)}`;
   return Promise.all(Array.from({ length: count }, (_, i) => postStream(url, "/api/github/webhooks", bytes, { ...headers, "x-github-delivery": `flood-${i}` })));
 }
 

@@ -72,11 +72,13 @@ describe("POST /api/github/webhooks", () => {
     expect(await runsFor(63)).toHaveLength(1);
   });
 
-  test("a body over 25 MiB is 413 before it is read or verified, declared or chunked", async () => {
+  test("a signed-looking body over 25 MiB is 413 before it is read or verified, declared or chunked", async () => {
+    // (Without a signature header it is refused even earlier, 401, body unread: test/abuse.healthz.test.ts.)
+    const forged = `sha256=${"0".repeat(64)}`;
     // Declared: a raw request announcing 26 MiB gets its 413 without the server waiting for the bytes.
     const url = new URL(w.s.url);
     const answer = await new Promise<string>((resolve, reject) => {
-      const socket = connect(Number(url.port), url.hostname, () => socket.write(`POST /api/github/webhooks HTTP/1.1\r\nHost: ${url.host}\r\nContent-Length: ${26 * 1024 * 1024}\r\nX-GitHub-Event: ping\r\nX-GitHub-Delivery: big-1\r\n\r\n{}`));
+      const socket = connect(Number(url.port), url.hostname, () => socket.write(`POST /api/github/webhooks HTTP/1.1\r\nHost: ${url.host}\r\nContent-Length: ${26 * 1024 * 1024}\r\nX-GitHub-Event: ping\r\nX-GitHub-Delivery: big-1\r\nX-Hub-Signature-256: ${forged}\r\n\r\n{}`));
       let text = "";
       socket.on("data", (d) => {
         text += d.toString();
@@ -92,7 +94,7 @@ describe("POST /api/github/webhooks", () => {
     const chunk = new Uint8Array(1024 * 1024).fill(120);
     let sent = 0;
     const stream = new ReadableStream({ pull(controller) { if (sent++ < 30) controller.enqueue(chunk); else controller.close(); } });
-    const chunked = await fetch(`${w.s.url}/api/github/webhooks`, { method: "POST", headers: { "x-github-event": "ping", "x-github-delivery": "big-2" }, body: stream, duplex: "half" } as RequestInit);
+    const chunked = await fetch(`${w.s.url}/api/github/webhooks`, { method: "POST", headers: { "x-github-event": "ping", "x-github-delivery": "big-2", "x-hub-signature-256": forged }, body: stream, duplex: "half" } as RequestInit);
     expect(chunked.status).toBe(413);
     expect(((await chunked.json()) as any).error).toMatch(/larger than 25 MiB/);
   });

@@ -68,7 +68,7 @@ async function remediedPull() {
   expect(row.followUpReviewRunId).toBeTruthy();
   expect(row.commitSha).toBeTruthy();
   expect(row.activeSlot).toBeNull();
-  return { pull, remedyId, row, slot: `${row.repositoryKey}#${row.pullRequestNumber}` };
+  return { pull, remedyId, row, slot: `${row.installationId}:${row.repositoryKey}#${row.pullRequestNumber}` };
 }
 
 /** What the first run of the remedy left: its re-review, run once, held and charged once. */

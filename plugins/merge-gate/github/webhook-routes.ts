@@ -3,7 +3,7 @@ import { Elysia } from "elysia";
 import { z } from "zod";
 import type { AppContext } from "../../../src/context.ts";
 import { AppError } from "../../../src/errors.ts";
-import { verifyGitHubDelivery } from "../../../src/github/webhook-signature.ts";
+import { checkDeliveryHeaders, verifyGitHubDelivery } from "../../../src/github/webhook-signature.ts";
 import { readCappedText } from "../../../src/http/capped-body.ts";
 import { githubEventJob, HANDLED_EVENTS } from "./event-job.ts";
 
@@ -11,7 +11,7 @@ import { githubEventJob, HANDLED_EVENTS } from "./event-job.ts";
 const MAX_DELIVERY_BYTES = 25 * 1024 * 1024;
 
 /**
- * GitHub App deliveries. Size-capped, verified against the raw bytes, deduplicated on X-GitHub-Delivery and on the
+ * GitHub App deliveries. Refused before reading when unsigned, size-capped, verified against the raw bytes, deduplicated on X-GitHub-Delivery and on the
  * body (a signed body replayed under a new id starts nothing), answered at once: the work happens in a job, so
  * GitHub never waits on a review (it gives up after 10 s).
  */
@@ -19,8 +19,11 @@ export const githubWebhookRoutes = (ctx: AppContext) =>
   new Elysia({ name: "github-webhooks" }).post(
     "/api/github/webhooks",
     async ({ request, set }) => {
+      const secret = ctx.config.env.CRITIQUE_GITHUB_WEBHOOK_SECRET;
+      const signature = request.headers.get("x-hub-signature-256");
+      checkDeliveryHeaders(secret, signature);
       const raw = await readCappedText(request, MAX_DELIVERY_BYTES);
-      await verifyGitHubDelivery(ctx.config.env.CRITIQUE_GITHUB_WEBHOOK_SECRET, raw, request.headers.get("x-hub-signature-256"));
+      await verifyGitHubDelivery(secret, raw, signature);
       const event = request.headers.get("x-github-event") ?? "";
       const deliveryId = request.headers.get("x-github-delivery") ?? "";
       if (!event || !deliveryId) throw new AppError("BAD_REQUEST", "X-GitHub-Event and X-GitHub-Delivery headers are required");

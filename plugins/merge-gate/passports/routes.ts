@@ -29,7 +29,7 @@ export const passportObject = z.object({
 });
 
 export const listPassportsQuery = z.object({
-  repository: z.string().regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, "must be owner/repo").optional(),
+  repository: z.string().max(200, "must be at most 200 characters").regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, "must be owner/repo").optional(),
   policyOutcome: outcome.optional(),
   riskBand: band.optional(),
   updatedSince: z.iso.datetime({ offset: true, error: "must be an ISO 8601 date-time" }).optional(),

@@ -48,7 +48,10 @@ export async function queueRemedy(ctx: ServiceContext, reviewRunId: string, inpu
 
   const t = ctx.tables.remedyRuns;
   const now = new Date();
-  const slot = `${run.repositoryKey}#${run.pullRequestNumber}`;
+  // One active remedy per pull request and installation: after a reinstall by someone else, the earlier tenant's
+  // remedy is neither returned to nor blocks the new one (two pushes onto one branch still cannot both land: each
+  // needs the branch at its reviewed SHA).
+  const slot = `${run.installationId}:${run.repositoryKey}#${run.pullRequestNumber}`;
   const [inserted] = await ctx.db
     .insert(t)
     .values({
