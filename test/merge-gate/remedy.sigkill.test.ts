@@ -126,9 +126,15 @@ async function remedyEnded(server: ServeProcess, remedyId: string, timeoutMs = 4
   return (await api(server, `/api/v1/remedy-runs/${remedyId}`)).body.remedyRun;
 }
 
-/** The sandbox-time hold of a coding-agent run: settled, with exactly one reserve and one settle in the ledger. */
+/**
+ * The sandbox-time hold of a coding-agent run: settled, with exactly one reserve and one settle in the ledger. A
+ * run's status is written before what follows its ending (sandbox stopped, then the hold settled): wait for it.
+ */
 async function expectHoldSettledOnce(reservationId: string) {
-  const [reservation] = await w.ctx.db.select().from(w.ctx.tables.creditReservations).where(eq(w.ctx.tables.creditReservations.id, reservationId));
+  const reservation = await waitFor(`hold ${reservationId} closed`, async () => {
+    const [row] = await w.ctx.db.select().from(w.ctx.tables.creditReservations).where(eq(w.ctx.tables.creditReservations.id, reservationId));
+    return row?.status !== "open" && row;
+  }, 20_000);
   expect(reservation.status).toBe("settled");
   const entries = await w.ctx.db.select().from(w.ctx.tables.creditLedger).where(eq(w.ctx.tables.creditLedger.reservationId, reservationId));
   expect(entries.map((e) => e.kind).sort()).toEqual(["reserve", "settle"]);

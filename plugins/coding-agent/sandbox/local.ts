@@ -45,7 +45,9 @@ export class LocalProvider implements SandboxProvider {
     rmSync(root, { recursive: true, force: true });
     const isolated = Boolean(bwrapBinary(this.ctx.config));
     const ports = isolated ? PORTS : { inference: await freeLoopbackPort(), agent: await freeLoopbackPort() };
-    const sandbox = new LocalSandbox(this.ctx, runId, root, isolated, ports, this.#starts, () => this.#sandboxes.delete(runId));
+    // Forgotten only once fully stopped, and only if no newer sandbox of the run took its place.
+    const forget = () => this.#sandboxes.get(runId) === sandbox && this.#sandboxes.delete(runId);
+    const sandbox = new LocalSandbox(this.ctx, runId, root, isolated, ports, this.#starts, forget);
     this.#sandboxes.set(runId, sandbox);
     return sandbox;
   }
@@ -97,7 +99,7 @@ class LocalSandbox implements Sandbox {
     private readonly isolated: boolean,
     private readonly ports: { inference: number; agent: number },
     private readonly startSlot: LimitFunction,
-    private readonly forget: () => void,
+    private readonly forget: () => unknown,
   ) {
     this.id = `local-${runId}`;
     this.agentPort = ports.agent;
@@ -194,16 +196,24 @@ class LocalSandbox implements Sandbox {
     return this.#stopping;
   }
 
+  /**
+   * Known to the provider until the directory is gone: a second caller ending the run (expiry job and holder sweep
+   * at once) then finds this sandbox and waits for the same stop, instead of finding none and writing the run's
+   * `end` event while the first is still removing it.
+   */
   async #stop(): Promise<void> {
-    this.forget();
-    const proc = this.#proc;
-    if (proc && proc.exitCode === null) {
-      proc.kill("SIGTERM");
-      const exited = await Promise.race([proc.exited.then(() => true), Bun.sleep(2_000).then(() => false)]);
-      if (!exited) proc.kill("SIGKILL");
+    try {
+      const proc = this.#proc;
+      if (proc && proc.exitCode === null) {
+        proc.kill("SIGTERM");
+        const exited = await Promise.race([proc.exited.then(() => true), Bun.sleep(2_000).then(() => false)]);
+        if (!exited) proc.kill("SIGKILL");
+      }
+      this.#proxy?.stop();
+      await this.#cgroup?.remove();
+      rmSync(this.root, { recursive: true, force: true });
+    } finally {
+      this.forget();
     }
-    this.#proxy?.stop();
-    await this.#cgroup?.remove();
-    rmSync(this.root, { recursive: true, force: true });
   }
 }
