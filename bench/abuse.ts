@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { type Answer, base64Prompt, floodPrompt, longLineFile, nestedJson, postJson, postStream, reviewToEnd, webhookFlood } from "../test/helpers/abuse.ts";
+import { type Answer, base64Prompt, floodPrompt, inSequence, longLineFile, nestedJson, postJson, postStream, reviewToEnd, webhookFlood } from "../test/helpers/abuse.ts";
 import { startProbe } from "../test/helpers/healthz-probe.ts";
 import { memoryMb, REPO, startTarget, startWorld, type Target } from "./abuse-world.ts";
 
@@ -39,11 +39,6 @@ interface Attack {
 
 const envelope = (status: number, pattern: RegExp) => (a: Answer) =>
   a.status !== status ? `answered ${a.status} ${JSON.stringify(a.body)?.slice(0, 120)}` : typeof a.body?.error === "string" && pattern.test(a.body.error) ? undefined : `body ${JSON.stringify(a.body)?.slice(0, 120)}`;
-const times = async (n: number, once: () => Promise<Answer>) => {
-  const answers: Answer[] = [];
-  for (let i = 0; i < n; i++) answers.push(await once());
-  return answers;
-};
 let pullNumber = 0;
 const reviewOf = (bytes: number) => async (t: Target) => {
   const number = ++pullNumber;
@@ -55,21 +50,21 @@ const reviewOf = (bytes: number) => async (t: Target) => {
 
 const ok200 = (a: Answer) => (a.status === 200 ? undefined : `answered ${a.status}`);
 const attacks: Attack[] = [
-  { id: "a0", name: "first prompt on a fresh server (loads the tokenizer)", run: (t) => times(1, () => floodPrompt(t.url, t.key, "bench", 2)), expect: ok200 },
-  { id: "a1", name: "100 KB one-letter prompt ×20 (inference)", run: (t) => times(20, () => floodPrompt(t.url, t.key, "bench", 100_000)), expect: ok200, warm: true },
-  { id: "a2", name: "10 MB one-letter prompt ×3 (inference)", run: (t) => times(3, () => floodPrompt(t.url, t.key, "bench", 10_000_000)), expect: ok200, warm: true },
-  { id: "a3", name: "1 MB of random base64 in a prompt ×3 (inference)", run: (t) => times(3, () => base64Prompt(t.url, t.key, "bench", 1_000_000)), expect: ok200, warm: true },
+  { id: "a0", name: "first prompt on a fresh server (loads the tokenizer)", run: (t) => inSequence(1, () => floodPrompt(t.url, t.key, "bench", 2)), expect: ok200 },
+  { id: "a1", name: "100 KB one-letter prompt ×20 (inference)", run: (t) => inSequence(20, () => floodPrompt(t.url, t.key, "bench", 100_000)), expect: ok200, warm: true },
+  { id: "a2", name: "10 MB one-letter prompt ×3 (inference)", run: (t) => inSequence(3, () => floodPrompt(t.url, t.key, "bench", 10_000_000)), expect: ok200, warm: true },
+  { id: "a3", name: "1 MB of random base64 in a prompt ×3 (inference)", run: (t) => inSequence(3, () => base64Prompt(t.url, t.key, "bench", 1_000_000)), expect: ok200, warm: true },
   { id: "b", name: "PR with one 100 KB line, reviewed (POST /api/v1/reviews)", run: reviewOf(100_000), expect: (a) => (a.status === 202 || a.status === 200 ? undefined : `answered ${a.status} ${JSON.stringify(a.body)}`), warm: true },
-  { id: "c1", name: "40 KB [[[…]]] to POST /api/v1/reviews ×50", run: (t) => times(50, () => postJson(t.url, "/api/v1/reviews", t.key, nestedJson(40_000))), expect: envelope(400, /nests deeper/) },
-  { id: "c2", name: "100 KB [[[…]]] to POST /api/v1/reviews ×50", run: (t) => times(50, () => postJson(t.url, "/api/v1/reviews", t.key, nestedJson(100_000))), expect: envelope(400, /nests deeper/) },
+  { id: "c1", name: "40 KB [[[…]]] to POST /api/v1/reviews ×50", run: (t) => inSequence(50, () => postJson(t.url, "/api/v1/reviews", t.key, nestedJson(40_000))), expect: envelope(400, /nests deeper/) },
+  { id: "c2", name: "100 KB [[[…]]] to POST /api/v1/reviews ×50", run: (t) => inSequence(50, () => postJson(t.url, "/api/v1/reviews", t.key, nestedJson(100_000))), expect: envelope(400, /nests deeper/) },
   { id: "d1", name: "10 × unsigned 100 MB streamed to /api/github/webhooks at once", run: (t) => webhookFlood(t.url), expect: envelope(401, /missing X-Hub-Signature-256/) },
   { id: "d2", name: "10 × 100 MB with a forged signature to /api/github/webhooks", run: (t) => webhookFlood(t.url, undefined, undefined, { forged: true }), expect: envelope(413, /larger than|too much request data/) },
   {
     id: "e",
     name: "20 MiB body to POST /api/v1/reviews, declared ×5 + streamed ×5",
     run: async (t) => [
-      ...(await times(5, () => postJson(t.url, "/api/v1/reviews", t.key, JSON.stringify({ pullRequestTitle: "x".repeat(20 * MiB) })))),
-      ...(await times(5, () => postStream(t.url, "/api/v1/reviews", 20 * MiB, { authorization: `Bearer ${t.key}` }))),
+      ...(await inSequence(5, () => postJson(t.url, "/api/v1/reviews", t.key, JSON.stringify({ pullRequestTitle: "x".repeat(20 * MiB) })))),
+      ...(await inSequence(5, () => postStream(t.url, "/api/v1/reviews", 20 * MiB, { authorization: `Bearer ${t.key}` }))),
     ],
     expect: envelope(413, /larger than 16 MiB/),
   },

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { type Answer, base64Prompt, floodPrompt, longLineFile, nestedJson, postJson, postStream, reviewToEnd, webhookFlood } from "./helpers/abuse.ts";
+import { type Answer, base64Prompt, floodPrompt, inSequence, longLineFile, nestedJson, postJson, postStream, reviewToEnd, webhookFlood } from "./helpers/abuse.ts";
 import { startProbe, type ProbeReport } from "./helpers/healthz-probe.ts";
 import { type InferenceHarness, startInference } from "./helpers/inference.ts";
 import { type MergeGateWorld, REPO, seedPull, startWorld } from "./merge-gate/harness.ts";
@@ -58,11 +58,7 @@ describe("inference: one-letter floods in a prompt", () => {
   });
 
   test("a 100 KB prompt of one letter, five times", async () => {
-    const { result, report } = await underProbe(h.server.url, async () => {
-      const answers: Answer[] = [];
-      for (let i = 0; i < 5; i++) answers.push(await floodPrompt(h.server.url, key, "fast", 100_000));
-      return answers;
-    });
+    const { result, report } = await underProbe(h.server.url, () => inSequence(5, () => floodPrompt(h.server.url, key, "fast", 100_000)));
     for (const answer of result) expect(answer.status).toBe(200);
     expectResponsive(report);
   });
@@ -74,11 +70,7 @@ describe("inference: one-letter floods in a prompt", () => {
   });
 
   test("1 MB of random base64 in a prompt, three times: counted off the event loop, bounded", async () => {
-    const { result, report } = await underProbe(h.server.url, async () => {
-      const answers: Answer[] = [];
-      for (let i = 0; i < 3; i++) answers.push(await base64Prompt(h.server.url, key, "fast", 1_000_000));
-      return answers;
-    });
+    const { result, report } = await underProbe(h.server.url, () => inSequence(3, () => base64Prompt(h.server.url, key, "fast", 1_000_000)));
     for (const answer of result) {
       expect(answer.status).toBe(200);
       expect(answer.body.choices[0].message.content).toBeString();
@@ -106,11 +98,7 @@ describe("merge gate and webhooks", () => {
 
   for (const bytes of [40_000, 100_000]) {
     test(`${bytes / 1000} KB of [[[…]]] to POST /api/v1/reviews is a 400 envelope, twenty times`, async () => {
-      const { result, report } = await underProbe(w.s.url, async () => {
-        const answers: Answer[] = [];
-        for (let i = 0; i < 20; i++) answers.push(await postJson(w.s.url, "/api/v1/reviews", w.alice, nestedJson(bytes)));
-        return answers;
-      });
+      const { result, report } = await underProbe(w.s.url, () => inSequence(20, () => postJson(w.s.url, "/api/v1/reviews", w.alice, nestedJson(bytes))));
       for (const answer of result) expectEnvelope(answer, 400, /nests deeper than 64 levels/);
       expectResponsive(report);
     });

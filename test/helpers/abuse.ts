@@ -63,6 +63,13 @@ export async function postStream(url: string, path: string, total: number, heade
   }
 }
 
+/** `once`, `n` times one after another (each attack request waits for the previous answer). */
+export async function inSequence(n: number, once: () => Promise<Answer>): Promise<Answer[]> {
+  const answers: Answer[] = [];
+  for (let i = 0; i < n; i++) answers.push(await once());
+  return answers;
+}
+
 /**
  * Ten (by default) streamed posts of `bytes` each to the GitHub webhook receiver, all at once: unsigned, or with a
  * well-formed signature that cannot match (refused only once the body is read).
